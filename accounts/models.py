@@ -1,0 +1,180 @@
+"""People and the organisations (controllers) they work for."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("A user needs an e-mail address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email: str) -> User:
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Someone who signs in to the desk: logs in with an e-mail address."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    is_staff = models.BooleanField(_("may use the admin site"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Country(models.TextChoices):
+    """Countries the legal calendar and the complaint route are implemented for."""
+
+    BELGIUM = "BE", _("Belgium")
+    NETHERLANDS = "NL", _("Netherlands")
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    DUTCH = "nl", _("Dutch")
+    FRENCH = "fr", _("French")
+
+
+TIME_ZONES = {Country.BELGIUM: "Europe/Brussels", Country.NETHERLANDS: "Europe/Amsterdam"}
+
+
+class Organization(models.Model):
+    """A controller: the company whose customers' requests the desk answers."""
+
+    slug = models.SlugField(
+        _("slug"), unique=True, help_text=_("Used in the public form's address: /<slug>/request/")
+    )
+    name = models.CharField(_("name"), max_length=200, help_text=_("The name customers know"))
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    street_address = models.CharField(_("street and number"), max_length=200)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    city = models.CharField(_("city"), max_length=100)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    company_number = models.CharField(
+        _("company number"), max_length=40, blank=True, help_text=_("VAT or enterprise number")
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        help_text=_("Deadlines are counted in this zone (LEGAL.md)"),
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    offered_languages = models.JSONField(
+        _("offered languages"),
+        default=list,
+        help_text=_('Languages the public form and the letters offer, e.g. ["nl", "fr", "en"]'),
+    )
+    reference_prefix = models.CharField(
+        _("reference prefix"),
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,8}$", _("Two to eight capital letters."))],
+        help_text=_("Requests are numbered PREFIX-YYYY-NNNNN"),
+    )
+    privacy_email = models.EmailField(_("privacy e-mail address"))
+    website = models.URLField(_("website"), blank=True)
+    signatory_name = models.CharField(_("signatory name"), max_length=150, blank=True)
+    signatory_title = models.CharField(_("signatory title"), max_length=150, blank=True)
+    signature_image = models.FileField(_("signature image"), upload_to="branding/", blank=True)
+    logo = models.FileField(_("logo"), upload_to="branding/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.time_zone and self.country in TIME_ZONES:
+            self.time_zone = TIME_ZONES[self.country]
+        if not self.offered_languages:
+            self.offered_languages = [self.default_language]
+        super().save(*args, **kwargs)
+
+    @property
+    def postal_address_lines(self) -> list[str]:
+        return [self.legal_name, self.street_address, f"{self.postal_code} {self.city}"]
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer")
+    OFFICER = "officer", _("Privacy officer")
+    MANAGER = "manager", _("Manager")
+
+
+class Membership(models.Model):
+    """A user's role in one organisation; a user may belong to several."""
+
+    ORGANIZATION_PATH = "organization"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.OFFICER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organization} ({self.get_role_display()})"
+
+    @property
+    def can_act(self) -> bool:
+        """Officers and managers act on requests; viewers only look."""
+        return self.role in (Role.OFFICER, Role.MANAGER)
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role == Role.MANAGER

@@ -1,0 +1,72 @@
+"""Admin for the request domain. Requests, events and attachments are read-only here:
+their state changes only through dsr/workflow.py, which writes the audit chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from accounts.admin import ScopedAdmin
+from dsr.models import Attachment, Event, ProcessingActivity, Recipient, Request
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    read_only_for_staff = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Request)
+class RequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference",
+        "organization",
+        "right",
+        "status",
+        "channel",
+        "received_at",
+        "effective_due_date",
+        "assignee",
+    ]
+    list_filter = ["organization", "status", "right", "channel", "language"]
+    search_fields = ["reference", "subject_name", "subject_email"]
+    date_hierarchy = "received_at"
+    list_select_related = ["organization", "assignee"]
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["sequence", "organization", "kind", "actor_label", "request", "created_at"]
+    list_filter = ["organization", "kind", "actor_kind"]
+    list_select_related = ["organization", "request"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "request", "kind", "content_type", "size", "destroyed_at"]
+    list_filter = ["kind"]
+    list_select_related = ["request"]
+    exclude = ["file"]
+
+
+@admin.register(Recipient)
+class RecipientAdmin(ScopedAdmin):
+    list_display = ["name", "organization", "kind", "contact_email"]
+    list_filter = ["organization", "kind"]
+    search_fields = ["name"]
+
+
+@admin.register(ProcessingActivity)
+class ProcessingActivityAdmin(ScopedAdmin):
+    list_display = ["name", "organization", "legal_basis", "retention"]
+    list_filter = ["organization", "legal_basis"]
+    filter_horizontal = ["recipients"]

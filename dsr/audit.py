@@ -1,0 +1,227 @@
+"""The append-only, hash-chained event log and its verifier (DESIGN.md, "The request").
+
+Each organisation has one chain. An event's hash covers its place in the chain
+(sequence, previous hash), what happened (kind, actor, time, request, `data`) and
+the sha256 of its personal-data `payload`. The payload itself is not in the chain,
+so retention can drop it (`minimise`) and the chain still verifies; any other change,
+a removed row or a reordering is found by `verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from dsr.models import ActorKind, AuditHead, Event, Request
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a desk user, the data subject, the system, or an API token."""
+
+    kind: str
+    label: str
+    user: User | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> Actor:
+        return cls(ActorKind.USER, user.email, user)
+
+    @classmethod
+    def subject(cls) -> Actor:
+        return cls(ActorKind.SUBJECT, "data subject")
+
+    @classmethod
+    def system(cls, what: str = "system") -> Actor:
+        return cls(ActorKind.SYSTEM, what)
+
+    @classmethod
+    def api(cls, token_name: str, user: User | None = None) -> Actor:
+        return cls(ActorKind.API, f"API token: {token_name}", user)
+
+
+def canonical_json(value: Any) -> bytes:
+    """One byte string per value: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder
+    ).encode()
+
+
+def _plain(value: Any) -> Any:
+    """Dates, decimals and UUIDs as the strings the database will give back."""
+    return json.loads(canonical_json(value))
+
+
+def payload_digest(payload: Any) -> str:
+    return "" if payload is None else hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_digest(event: Event) -> str:
+    """The hash of everything in the chain about `event` (its payload only by hash)."""
+    material = {
+        "organization": event.organization_id,
+        "sequence": event.sequence,
+        "previous": event.previous_hash,
+        "request": event.request_id,
+        "created_at": _timestamp(event.created_at),
+        "kind": event.kind,
+        "actor_kind": event.actor_kind,
+        # The label (e-mail, token name) proves who acted; the user link is a convenience
+        # that becomes NULL if the account is ever deleted, so it is not hashed.
+        "actor_label": event.actor_label,
+        "data": event.data,
+        "payload_hash": event.payload_hash,
+    }
+    return hashlib.sha256(canonical_json(material)).hexdigest()
+
+
+def record(
+    *,
+    organization: Organization,
+    kind: str,
+    actor: Actor,
+    request: Request | None = None,
+    data: dict[str, Any] | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Event:
+    """Append one event to the organisation's chain.
+
+    Call it inside the transaction that makes the change it records, so the
+    change and its event are committed together or not at all. `data` must hold
+    no personal data (it can never be removed); put names, addresses and message
+    texts in `payload`.
+    """
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(
+            organization=organization, defaults={"last_hash": GENESIS_HASH}
+        )
+        plain_payload = None if payload is None else _plain(payload)
+        event = Event(
+            organization=organization,
+            sequence=head.last_sequence + 1,
+            request=request,
+            created_at=timezone.now(),
+            kind=kind,
+            actor_kind=actor.kind,
+            actor_user=actor.user,
+            actor_label=actor.label[:200],
+            data=_plain(data or {}),
+            payload=plain_payload,
+            payload_hash=payload_digest(plain_payload),
+            previous_hash=head.last_hash,
+        )
+        event.hash = event_digest(event)
+        event.save()
+        head.last_sequence = event.sequence
+        head.last_hash = event.hash
+        head.save(update_fields=["last_sequence", "last_hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class Verification:
+    organization: Organization
+    checked: int
+    broken_sequence: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_sequence is None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"{self.organization.slug}: {self.checked} events verified"
+        return f"{self.organization.slug}: event #{self.broken_sequence}: {self.reason}"
+
+
+def _events(organization: Organization) -> Iterator[Event]:
+    return (
+        Event.objects.filter(organization=organization)
+        .order_by("sequence")
+        .iterator(chunk_size=2000)
+    )
+
+
+def verify(organization: Organization) -> Verification:
+    """Walk the organisation's chain and report the first event that breaks it."""
+    head = AuditHead.objects.filter(organization=organization).first()
+    expected_sequence = 1
+    previous_hash = GENESIS_HASH
+    checked = 0
+    for event in _events(organization):
+        if event.sequence != expected_sequence:
+            return Verification(
+                organization,
+                checked,
+                expected_sequence,
+                f"missing: the chain jumps from #{expected_sequence - 1} to #{event.sequence} "
+                "(events removed)",
+            )
+        if event.previous_hash != previous_hash:
+            return Verification(
+                organization,
+                checked,
+                event.sequence,
+                "does not follow its predecessor (events reordered, or the predecessor replaced)",
+            )
+        if event_digest(event) != event.hash:
+            return Verification(
+                organization,
+                checked,
+                event.sequence,
+                f"altered ({event.kind}): its hash does not match",
+            )
+        if event.payload is not None and payload_digest(event.payload) != event.payload_hash:
+            return Verification(
+                organization,
+                checked,
+                event.sequence,
+                f"altered ({event.kind}): its payload does not match",
+            )
+        previous_hash = event.hash
+        expected_sequence += 1
+        checked += 1
+
+    last_sequence = head.last_sequence if head else 0
+    last_hash = head.last_hash if head else GENESIS_HASH
+    if checked != last_sequence or previous_hash != last_hash:
+        return Verification(
+            organization,
+            checked,
+            checked + 1,
+            f"missing: the chain ends at #{checked} but {last_sequence} events were written "
+            "(events removed from the end)",
+        )
+    return Verification(organization, checked)
+
+
+def verify_and_store(organization: Organization) -> Verification:
+    """Verify and remember the outcome on the chain head (shown to managers)."""
+    result = verify(organization)
+    AuditHead.objects.filter(organization=organization).update(
+        verified_sequence=result.checked,
+        verified_at=timezone.now(),
+        verification_error="" if result.ok else str(result),
+    )
+    return result
+
+
+def minimise(events: Any) -> int:
+    """Drop the personal-data payload of these events; the chain keeps verifying."""
+    return events.filter(payload__isnull=False).update(payload=None)

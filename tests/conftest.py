@@ -1,0 +1,197 @@
+"""Shared fixtures: a fixed cast, a request factory, and the services the suite may need.
+
+The cast (as in healthchecks' tests): an officer, a viewer and a manager of one
+organisation (OpenMotics, Belgium), and an outsider who is an officer of another
+(Maxem, the Netherlands). Nearly every view test proves the outsider gets a 404.
+
+Service-backed tests carry a marker (`postgres`, `redis`). Without the service they
+skip; with DSR_REQUIRE_SERVICES=1 (the PostgreSQL/Redis leg of .ci/run) a missing
+service fails the test instead, so that leg can never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from accounts.models import Membership, Organization, Role, User
+from dsr import audit, workflow
+from dsr.models import Channel, Request, Right
+
+REQUIRE_SERVICES = os.environ.get("DSR_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+PASSWORD = "correct horse battery staple"
+
+
+def _missing_service(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (DSR_REQUIRE_SERVICES is set, so this is a failure)")
+    pytest.skip(reason)
+
+
+def redis_reachable() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _services(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing_service(f"needs PostgreSQL, DATABASE_URL is {connection.vendor}")
+    if request.node.get_closest_marker("redis") and not redis_reachable():
+        _missing_service("needs Redis at REDIS_URL")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path: Path) -> None:
+    """Each test writes its files to its own folder; passwords hash fast."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_organization(**overrides: object) -> Organization:
+    values = {
+        "slug": "openmotics",
+        "name": "OpenMotics",
+        "legal_name": "OpenMotics BVBA",
+        "street_address": "Hertstokweg 5",
+        "postal_code": "1741",
+        "city": "Ternat",
+        "country": "BE",
+        "company_number": "BE 0500.927.202",
+        "time_zone": "Europe/Brussels",
+        "default_language": "en",
+        "offered_languages": ["en", "nl", "fr"],
+        "reference_prefix": "OPM",
+        "privacy_email": "privacy@openmotics.example",
+    }
+    values.update(overrides)
+    return Organization.objects.create(**values)
+
+
+def make_user(email: str, organization: Organization | None, role: str = Role.OFFICER) -> User:
+    user = User.objects.create_user(email, PASSWORD, full_name=email.split("@")[0].title())
+    if organization is not None:
+        Membership.objects.create(user=user, organization=organization, role=role)
+    return user
+
+
+@pytest.fixture
+def organization(db) -> Organization:
+    return make_organization()
+
+
+@pytest.fixture
+def other_organization(db) -> Organization:
+    return make_organization(
+        slug="maxem",
+        name="Maxem",
+        legal_name="Cohere Energy Solutions B.V.",
+        street_address="Kanaalweg 17L-E",
+        postal_code="3526 KL",
+        city="Utrecht",
+        country="NL",
+        company_number="",
+        time_zone="Europe/Amsterdam",
+        default_language="nl",
+        offered_languages=["nl", "en"],
+        reference_prefix="MAX",
+        privacy_email="privacy@maxem.example",
+    )
+
+
+@pytest.fixture
+def officer(organization) -> User:
+    return make_user("officer@openmotics.example", organization, Role.OFFICER)
+
+
+@pytest.fixture
+def viewer(organization) -> User:
+    return make_user("viewer@openmotics.example", organization, Role.VIEWER)
+
+
+@pytest.fixture
+def manager(organization) -> User:
+    return make_user("manager@openmotics.example", organization, Role.MANAGER)
+
+
+@pytest.fixture
+def outsider(other_organization) -> User:
+    return make_user("officer@maxem.example", other_organization, Role.OFFICER)
+
+
+@pytest.fixture
+def officer_actor(officer) -> audit.Actor:
+    return audit.Actor.for_user(officer)
+
+
+RequestFactory = Callable[..., Request]
+
+
+@pytest.fixture
+def make_request(organization, officer) -> RequestFactory:
+    """Register a request through the workflow, as an officer logging an e-mail request."""
+
+    def factory(
+        *,
+        right: str = Right.ACCESS,
+        channel: str = Channel.EMAIL,
+        received_at: datetime | None = None,
+        organization: Organization = organization,
+        actor: audit.Actor | None = None,
+        **fields: object,
+    ) -> Request:
+        values = {
+            "subject_name": "Jan Peeters",
+            "subject_email": "jan.peeters@example.com",
+            "language": "nl",
+        }
+        values.update(fields)
+        actor = actor or audit.Actor.for_user(officer)
+        (request,) = workflow.submission_create(
+            organization=organization,
+            rights=[right],
+            channel=channel,
+            received_at=received_at,
+            actor=actor,
+            **values,
+        )
+        return request
+
+    return factory
+
+
+@pytest.fixture
+def celery_worker(transactional_db) -> Iterator[object]:
+    """A real Celery worker (Celery's own test worker, in a thread) on the configured broker:
+    the file-system transport on the embedded default, Redis when REDIS_URL is set."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    if settings.REDIS_URL:
+        if not redis_reachable():
+            _missing_service("the worker needs Redis at REDIS_URL")
+    else:
+        shutil.rmtree(settings.BROKER_DIR, ignore_errors=True)
+        for folder in ("queue", "processed"):
+            (settings.BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker
