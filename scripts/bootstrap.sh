@@ -8,11 +8,8 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-runtime}
 
-# Debian packages: gettext compiles the NL/FR catalogues; Chromium drives browser tests.
+# Debian packages: gettext compiles the NL/FR catalogues.
 system_packages=(gettext)
-if [ "$mode" = dev ]; then
-  system_packages+=(chromium)
-fi
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

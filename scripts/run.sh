@@ -7,6 +7,7 @@ scripts/bootstrap.sh
 export DEBUG=${DEBUG:-true}
 export PORT=${PORT:-8000}
 export SITE_URL=${SITE_URL:-http://localhost:$PORT}
+export PATH="$PWD/.venv/bin:$PATH"
 py=.venv/bin/python
 
 $py manage.py compilemessages --ignore=.venv -v0

@@ -190,7 +190,7 @@ def celery_worker(transactional_db) -> Iterator[object]:
             _missing_service("the worker needs Redis at REDIS_URL")
     else:
         shutil.rmtree(settings.BROKER_DIR, ignore_errors=True)
-        for folder in ("queue", "processed"):
+        for folder in ("queue", "processed", "control"):
             (settings.BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     app.control.purge()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:

@@ -1,0 +1,450 @@
+"""Build the demo: four organisations, their register, their staff, and about 200 requests.
+
+Requests are not inserted as rows: their history is replayed through `dsr.workflow`
+at the moments it happened (the clock is moved with time-machine), in time order
+across all organisations, so every date, deadline and audit event is what the
+product itself would have produced.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import time_machine
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Organization, User
+from dsr import audit, workflow
+from dsr.demo import data
+from dsr.models import (
+    AnswerChannel,
+    Channel,
+    EvidenceKind,
+    Outcome,
+    ProcessingActivity,
+    Recipient,
+    RefusalGround,
+    Request,
+    Right,
+)
+
+DEMO_PASSWORD = "demo-desk-2026"  # noqa: S105 — printed on purpose: these are demo logins
+ADMIN_EMAIL = "admin@dsr-desk.example"
+SEED = 20261123
+
+# How the ~50 requests of each organisation end up (scenario, how many).
+SCENARIOS: list[tuple[str, int]] = [
+    ("unverified", 3),
+    ("identity_check", 5),
+    ("in_progress", 6),
+    ("awaiting_subject", 4),
+    ("resumed", 3),
+    ("extended", 4),
+    ("overdue", 4),
+    ("due_this_week", 4),
+    ("completed", 10),
+    ("refused", 4),
+    ("withdrawn", 3),
+]
+# Age in days (since receipt) each scenario needs to be true today.
+AGES: dict[str, tuple[int, int]] = {
+    "unverified": (0, 4),
+    "identity_check": (0, 18),
+    "in_progress": (4, 22),
+    "awaiting_subject": (3, 18),
+    "resumed": (12, 26),
+    "extended": (30, 70),
+    "overdue": (36, 60),
+    "due_this_week": (25, 29),
+    "completed": (12, 150),
+    "refused": (12, 150),
+    "withdrawn": (6, 150),
+}
+CHANNELS = [
+    Channel.WEB,
+    Channel.WEB,
+    Channel.EMAIL,
+    Channel.POST,
+    Channel.API,
+    Channel.PHONE,
+    Channel.IN_PERSON,
+]
+REFUSAL_GROUNDS = {
+    Right.ERASURE: [RefusalGround.LEGAL_OBLIGATION, RefusalGround.LEGAL_CLAIMS],
+    Right.OBJECTION: [RefusalGround.COMPELLING_GROUNDS],
+}
+
+
+@dataclass
+class Step:
+    at: datetime
+    run: Callable[[], None]
+    order: int = 0
+
+
+@dataclass
+class Plan:
+    """One request's (or submission's) history, replayed step by step."""
+
+    steps: list[Step] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+
+
+def load(*, stdout: Callable[[str], None] = print) -> dict[str, int]:
+    """Create or update the demo. Requests are created only for organisations that have none."""
+    counts = {"organizations": 0, "staff": 0, "requests": 0}
+    rng = random.Random(SEED)  # noqa: S311 — reproducible demo data, not security
+    with transaction.atomic():
+        _admin()
+        plans: list[Plan] = []
+        for spec in data.ORGANIZATIONS:
+            organization = _organization(spec)
+            staff = _staff(organization, spec["staff"])
+            counts["organizations"] += 1
+            counts["staff"] += len(staff)
+            if not organization.requests.exists():
+                plans += _plans(organization, staff, rng)
+        steps = sorted((s for p in plans for s in p.steps), key=lambda s: (s.at, s.order))
+        for step in steps:
+            with time_machine.travel(step.at, tick=False):
+                step.run()
+        counts["requests"] = sum(len(p.requests) for p in plans)
+    return counts
+
+
+def logins() -> list[tuple[str, str, str]]:
+    """(organisation, role, e-mail) of every demo login, for the run command to print."""
+    rows = [("all", "superuser (admin site)", ADMIN_EMAIL)]
+    for spec in data.ORGANIZATIONS:
+        rows += [(spec["name"], person["role"], person["email"]) for person in spec["staff"]]
+    return rows
+
+
+# --- organisations and people ---------------------------------------------------------------
+
+
+def _admin() -> None:
+    admin, created = User.objects.get_or_create(
+        email=ADMIN_EMAIL,
+        defaults={"full_name": "Desk Administrator", "is_staff": True, "is_superuser": True},
+    )
+    if created:
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+
+
+def _organization(spec: dict) -> Organization:
+    fields = {
+        key: spec[key]
+        for key in (
+            "name",
+            "legal_name",
+            "street_address",
+            "postal_code",
+            "city",
+            "country",
+            "company_number",
+            "default_language",
+            "offered_languages",
+            "reference_prefix",
+            "privacy_email",
+            "website",
+            "signatory_name",
+            "signatory_title",
+        )
+    }
+    organization, _ = Organization.objects.update_or_create(slug=spec["slug"], defaults=fields)
+    if not organization.time_zone:
+        organization.save()
+    recipients = {}
+    for item in spec["recipients"]:
+        recipient, _ = Recipient.objects.update_or_create(
+            organization=organization,
+            name=item["name"],
+            defaults={
+                k: item[k]
+                for k in ("kind", "purpose", "contact_email", "country", "data_categories")
+            },
+        )
+        recipients[recipient.name] = recipient
+    for position, item in enumerate(spec["activities"]):
+        activity, _ = ProcessingActivity.objects.update_or_create(
+            organization=organization,
+            name=item["name"],
+            defaults={
+                "position": position,
+                **{
+                    k: item[k]
+                    for k in (
+                        "purpose",
+                        "data_categories",
+                        "legal_basis",
+                        "retention",
+                        "source",
+                        "automated_decision_logic",
+                    )
+                },
+            },
+        )
+        activity.recipients.set([recipients[name] for name in item["recipients"]])
+    return organization
+
+
+def _staff(organization: Organization, people: list[dict]) -> dict[str, list[User]]:
+    staff: dict[str, list[User]] = {"officer": [], "manager": []}
+    for person in people:
+        user, created = User.objects.get_or_create(
+            email=person["email"], defaults={"full_name": person["full_name"], "is_staff": True}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        Membership.objects.update_or_create(
+            user=user, organization=organization, defaults={"role": person["role"]}
+        )
+        staff[person["role"]].append(user)
+    return staff
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def _email_for(name: str, rng: random.Random) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    local = re.sub(r"[^a-z]+", ".", ascii_name.lower()).strip(".")
+    return f"{local}@{rng.choice(['example.com', 'example.net', 'example.org'])}"
+
+
+def _plans(
+    organization: Organization, staff: dict[str, list[User]], rng: random.Random
+) -> list[Plan]:
+    now = timezone.now().replace(second=0, microsecond=0)
+    officers = staff["officer"] + staff["manager"]
+    languages = organization.offered_languages
+    streets = data.STREETS[organization.country]
+    rights = list(Right.values)
+    plans = []
+    index = 0
+    for scenario, count in SCENARIOS:
+        for _ in range(count):
+            language = languages[index % len(languages)]
+            right = rights[index % len(rights)]
+            channel = Channel.WEB if scenario == "unverified" else CHANNELS[index % len(CHANNELS)]
+            low, high = AGES[scenario]
+            received_at = now - timedelta(days=rng.uniform(low, high))
+            if channel != Channel.WEB:  # logged by hand: received in office hours
+                received_at = received_at.replace(
+                    hour=rng.randint(7, 15), minute=rng.randint(0, 59)
+                )
+                received_at = min(received_at, now - timedelta(hours=1))
+            name = rng.choice(data.SUBJECT_NAMES[language])
+            street, postcode, city = rng.choice(streets)
+            by_post = channel == Channel.POST
+            # A few web submissions ask for two rights at once.
+            extra = (
+                [Right.ACCESS]
+                if channel == Channel.WEB and right != Right.ACCESS and index % 4 == 0
+                else []
+            )
+            subject = {
+                "subject_name": name,
+                "subject_email": _email_for(name, rng),
+                "subject_postal_address": f"{street}\n{postcode} {city}",
+                "subject_customer_number": (
+                    f"{organization.reference_prefix}-C{rng.randint(10000, 99999)}"
+                    if index % 3
+                    else ""
+                ),
+                "description": rng.choice(data.DESCRIPTIONS[language][right]),
+                "answer_channel": AnswerChannel.POST if by_post else AnswerChannel.EMAIL,
+            }
+            plans.append(
+                _plan(
+                    organization=organization,
+                    scenario=scenario,
+                    rights=[right, *extra],
+                    channel=channel,
+                    language=language,
+                    received_at=received_at,
+                    now=now,
+                    officer=officers[index % len(officers)],
+                    rng=rng,
+                    subject=subject,
+                )
+            )
+            index += 1
+    return plans
+
+
+def _plan(
+    *,
+    organization: Organization,
+    scenario: str,
+    rights: list[str],
+    channel: str,
+    language: str,
+    received_at: datetime,
+    now: datetime,
+    officer: User,
+    rng: random.Random,
+    subject: dict,
+) -> Plan:
+    plan = Plan()
+    officer_actor = audit.Actor.for_user(officer)
+    subject_actor = audit.Actor.subject()
+    receiver = (
+        subject_actor
+        if channel == Channel.WEB
+        else audit.Actor.api("customer app")
+        if channel == Channel.API
+        else officer_actor
+    )
+
+    def at(days: float) -> datetime:
+        return min(received_at + timedelta(days=days), now - timedelta(minutes=1))
+
+    def each(action: Callable[[Request], object]) -> Callable[[], None]:
+        def run() -> None:
+            for position, request in enumerate(plan.requests):
+                plan.requests[position] = action(Request.objects.get(pk=request.pk)) or request
+
+        return run
+
+    def create() -> None:
+        plan.requests = workflow.submission_create(
+            organization=organization,
+            rights=rights,
+            channel=channel,
+            language=language,
+            received_at=received_at,
+            actor=receiver,
+            **subject,
+        )
+
+    def step(days: float, action: Callable[[], None]) -> None:
+        plan.steps.append(Step(at(days), action, order=len(plan.steps)))
+
+    plan.steps.append(Step(received_at, create))
+    if scenario == "unverified":
+        return plan
+
+    clock = 0.0
+    if channel == Channel.WEB:
+        clock = rng.uniform(0.02, 1.5)
+        step(clock, each(lambda r: workflow.request_confirm_email(request=r, actor=subject_actor)))
+    if scenario != "identity_check" or rng.random() < 0.6:
+        clock += rng.uniform(0.1, 1.0)
+        step(
+            clock,
+            each(
+                lambda r: workflow.request_assign(request=r, assignee=officer, actor=officer_actor)
+            ),
+        )
+    if scenario == "identity_check":
+        return plan
+
+    def verify() -> None:
+        nonlocal clock
+        clock += rng.uniform(0.5, 3)
+        evidence = rng.choice(
+            [
+                EvidenceKind.EMAIL_MATCHES_RECORD,
+                EvidenceKind.CUSTOMER_DETAILS,
+                EvidenceKind.ACCOUNT_SESSION,
+            ]
+        )
+        step(
+            clock,
+            each(
+                lambda r: workflow.identity_decide(
+                    request=r, verified=True, evidence=evidence, actor=officer_actor
+                )
+            ),
+        )
+
+    def ask(answer_after: float | None) -> None:
+        nonlocal clock
+        clock += rng.uniform(0.5, 2)
+        message = data.INFORMATION_REQUESTS[language]
+        step(
+            clock,
+            each(
+                lambda r: workflow.request_ask_information(
+                    request=r, message=message, actor=officer_actor
+                )
+            ),
+        )
+        if answer_after is not None:
+            clock += answer_after
+            step(
+                clock,
+                each(
+                    lambda r: workflow.request_record_information(
+                        request=r, message="OK — see my customer number above.", actor=subject_actor
+                    )
+                ),
+            )
+
+    if scenario == "awaiting_subject":
+        ask(answer_after=None)
+        return plan
+    if scenario == "resumed":
+        ask(answer_after=rng.uniform(3, 7))
+        verify()
+        return plan
+    verify()
+    if scenario in ("in_progress", "overdue", "due_this_week"):
+        return plan
+    if scenario == "extended":
+        clock = max(clock, rng.uniform(8, 20))
+        reason = rng.choice(data.EXTENSION_REASONS)
+        step(
+            clock,
+            each(lambda r: workflow.request_extend(request=r, reason=reason, actor=officer_actor)),
+        )
+        return plan
+
+    age = (now - received_at).days
+    clock = max(clock + 0.5, min(age - 1, rng.uniform(5, 34)))
+    if scenario == "completed":
+        outcome = rng.choice(
+            [Outcome.FULFILLED, Outcome.FULFILLED, Outcome.NO_DATA, Outcome.PARTIALLY_FULFILLED]
+        )
+        note = (
+            "Invoices kept under accounting law." if outcome == Outcome.PARTIALLY_FULFILLED else ""
+        )
+        step(
+            clock,
+            each(
+                lambda r: workflow.request_complete(
+                    request=r, outcome=outcome, note=note, actor=officer_actor
+                )
+            ),
+        )
+    elif scenario == "refused":
+
+        def refuse(request: Request) -> Request:
+            grounds = REFUSAL_GROUNDS.get(
+                request.right, [RefusalGround.MANIFESTLY_UNFOUNDED, RefusalGround.EXCESSIVE]
+            )
+            ground = grounds[request.pk % len(grounds)]
+            return workflow.request_refuse(
+                request=request,
+                ground=ground,
+                explanation="Explained in the letter sent to the subject.",
+                actor=officer_actor,
+            )
+
+        step(clock, each(refuse))
+    elif scenario == "withdrawn":
+        step(
+            clock,
+            each(lambda r: workflow.request_withdraw(request=r, actor=subject_actor, reason="")),
+        )
+    return plan
