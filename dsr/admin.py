@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts.admin import ScopedAdmin
-from dsr.models import Attachment, Event, ProcessingActivity, Recipient, Request
+from dsr.models import Attachment, AuditHead, Event, ProcessingActivity, Recipient, Request
 
 
 class ReadOnlyAdmin(ScopedAdmin):
@@ -56,6 +56,19 @@ class AttachmentAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     list_select_related = ["request"]
     exclude = ["file"]
+
+
+@admin.register(AuditHead)
+class AuditHeadAdmin(ReadOnlyAdmin):
+    """The state of each organisation's audit chain: last event, last verification."""
+
+    list_display = [
+        "organization",
+        "last_sequence",
+        "verified_sequence",
+        "verified_at",
+        "verification_error",
+    ]
 
 
 @admin.register(Recipient)

@@ -371,6 +371,8 @@ class Event(models.Model):
 class AuditHead(models.Model):
     """The end of an organisation's event chain; locked while an event is appended."""
 
+    ORGANIZATION_PATH = "organization"
+
     organization = models.OneToOneField(
         Organization, on_delete=models.PROTECT, related_name="audit_head", primary_key=True
     )
