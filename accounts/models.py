@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -79,11 +80,25 @@ class Language(models.TextChoices):
 TIME_ZONES = {Country.BELGIUM: "Europe/Brussels", Country.NETHERLANDS: "Europe/Amsterdam"}
 
 
+# Top-level paths of the site: an organisation's public form may not shadow them.
+RESERVED_SLUGS = frozenset(
+    {"admin", "accounts", "api", "desk", "healthz", "media", "r", "static", "request"}
+)
+
+
+def validate_slug_not_reserved(value: str) -> None:
+    if value.lower() in RESERVED_SLUGS:
+        raise ValidationError(_("This address is used by the desk itself; choose another."))
+
+
 class Organization(models.Model):
     """A controller: the company whose customers' requests the desk answers."""
 
     slug = models.SlugField(
-        _("slug"), unique=True, help_text=_("Used in the public form's address: /<slug>/request/")
+        _("slug"),
+        unique=True,
+        validators=[validate_slug_not_reserved],
+        help_text=_("Used in the public form's address: /<slug>/request/"),
     )
     name = models.CharField(_("name"), max_length=200, help_text=_("The name customers know"))
     legal_name = models.CharField(_("legal name"), max_length=200)
@@ -118,6 +133,11 @@ class Organization(models.Model):
     website = models.URLField(_("website"), blank=True)
     signatory_name = models.CharField(_("signatory name"), max_length=150, blank=True)
     signatory_title = models.CharField(_("signatory title"), max_length=150, blank=True)
+    requires_identity_document = models.BooleanField(
+        _("ask for an identity document on the public form"),
+        default=False,
+        help_text=_("LEGAL.md: a document is the exception; a confirmed e-mail is often enough"),
+    )
     signature_image = models.FileField(_("signature image"), upload_to="branding/", blank=True)
     logo = models.FileField(_("logo"), upload_to="branding/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -225,6 +225,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "send-lost-emails": {
+        "task": "dsr.tasks.email_sweep",
+        "schedule": envint("DSR_EMAIL_SWEEP_SECONDS", 300, minimum=10),
+    },
     "verify-audit-chains": {
         "task": "dsr.tasks.audit_verify_all",
         "schedule": envint("DSR_AUDIT_VERIFY_SECONDS", 24 * 3600, minimum=60),

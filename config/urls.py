@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from dsr import views
 
@@ -10,4 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("desk/", include("dsr.desk.urls")),
+    # Last: the subject's pages, /r/<token>/ and /<organisation-slug>/request/.
+    path("", include("dsr.intake.urls")),
 ]

@@ -299,6 +299,7 @@ class EventKind(models.TextChoices):
     REFUSED = "request.refused", _("Refused")
     WITHDRAWN = "request.withdrawn", _("Withdrawn")
     NOTE = "request.note", _("Internal note")
+    MESSAGE_SENT = "message.sent", _("Message sent to the subject")
     ATTACHMENT_ADDED = "attachment.added", _("Attachment added")
     ATTACHMENT_DESTROYED = "attachment.destroyed", _("Attachment destroyed")
 
@@ -424,6 +425,103 @@ class Attachment(models.Model):
     @property
     def is_destroyed(self) -> bool:
         return self.destroyed_at is not None
+
+
+class Message(models.Model):
+    """Correspondence with the subject shown on the status page (never internal notes)."""
+
+    ORGANIZATION_PATH = "request__organization"
+
+    class Direction(models.TextChoices):
+        TO_SUBJECT = "to_subject", _("To the subject")
+        FROM_SUBJECT = "from_subject", _("From the subject")
+
+    class Kind(models.TextChoices):
+        INFORMATION_REQUEST = "information_request", _("Request for information")
+        ANSWER = "answer", _("Answer to a request for information")
+        MESSAGE = "message", _("Message")
+
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=12, choices=Direction.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attachments = models.ManyToManyField(Attachment, blank=True, related_name="messages")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} ({self.request_id})"
+
+
+class ReplyTemplate(models.Model):
+    """A manager's canned message to the subject, per right and language."""
+
+    ORGANIZATION_PATH = "organization"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="reply_templates"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    right = models.CharField(
+        _("right"),
+        max_length=24,
+        choices=Right.choices,
+        blank=True,
+        help_text=_("Empty: any right"),
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    body = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name", "right", "language"], name="unique_reply_template"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutboundEmail(models.Model):
+    """An e-mail rendered and stored before it is sent: the database, not the broker, is
+    the truth, so a lost task message never loses a mail (dsr/emails.py)."""
+
+    ORGANIZATION_PATH = "organization"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="emails", null=True, blank=True
+    )
+    request = models.ForeignKey(
+        Request, on_delete=models.PROTECT, related_name="emails", null=True, blank=True
+    )
+    template = models.CharField(max_length=80)
+    to = models.EmailField()
+    reply_to = models.EmailField(blank=True)
+    subject = models.CharField(max_length=300)
+    text_body = models.TextField()
+    html_body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            # The recovery sweep: mails not sent yet, oldest first.
+            models.Index(
+                fields=["created_at"], name="email_unsent", condition=Q(sent_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} to {self.to}"
 
 
 class Recipient(models.Model):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Organization, User
-from dsr import audit, deadlines, references
+from dsr import audit, deadlines, emails, references
 from dsr.attachments import attachment_destroy
 from dsr.models import (
     CLOSED_STATUSES,
@@ -26,11 +26,13 @@ from dsr.models import (
     OPEN_STATUSES,
     ActorKind,
     AnswerChannel,
+    Attachment,
     AttachmentKind,
     Channel,
     EventKind,
     EvidenceKind,
     IdentityStatus,
+    Message,
     Outcome,
     RefusalGround,
     Request,
@@ -86,6 +88,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "complete": frozenset({Status.IN_PROGRESS}),
     "refuse": frozenset({Status.IDENTITY_CHECK, Status.IN_PROGRESS, Status.AWAITING_SUBJECT}),
     "withdraw": frozenset(OPEN_STATUSES),
+    "message_subject": frozenset(OPEN_STATUSES) | frozenset(CLOSED_STATUSES),
     "add_note": frozenset(OPEN_STATUSES) | frozenset(CLOSED_STATUSES),
 }
 
@@ -385,35 +388,116 @@ def identity_decide(
     return request
 
 
+def _write_to_subject(request: Request, kind: str, body: str, actor: audit.Actor) -> Message:
+    """Store a message for the status page and e-mail the subject that it is there."""
+    message = Message.objects.create(
+        request=request,
+        direction=Message.Direction.TO_SUBJECT,
+        kind=kind,
+        body=body,
+        author=actor.user,
+    )
+    if request.subject_email:
+        emails.email_queue(
+            template="message_to_subject",
+            to=request.subject_email,
+            language=request.language,
+            request=request,
+            context={"request": request, "organization": request.organization, "message": message},
+        )
+    return message
+
+
 @transaction.atomic
 def request_ask_information(*, request: Request, message: str, actor: audit.Actor) -> Request:
-    """Ask the subject for identity or clarification; the clock pauses until they answer."""
+    """Ask the subject for identity or clarification; the clock pauses until they answer.
+
+    The question goes to the status page and by e-mail (LEGAL.md, "Pause")."""
     request = _lock(request, "ask_information", actor)
     message = _text(message, "The message", required=True)
     request.status_before_pause = request.status
     request.status = Status.AWAITING_SUBJECT
     request.paused_since = timezone.now()
     request.save()
-    _record(request, EventKind.INFORMATION_REQUESTED, actor, payload={"message": message})
+    sent = _write_to_subject(request, Message.Kind.INFORMATION_REQUEST, message, actor)
+    _record(
+        request,
+        EventKind.INFORMATION_REQUESTED,
+        actor,
+        data={"message": sent.pk},
+        payload={"message": message},
+    )
     return request
 
 
 @transaction.atomic
-def request_record_information(*, request: Request, message: str, actor: audit.Actor) -> Request:
-    """The subject answered: the clock resumes, the whole days waited are added."""
+def request_record_information(
+    *,
+    request: Request,
+    message: str,
+    actor: audit.Actor,
+    attachments: Iterable[Attachment] = (),
+) -> Request:
+    """The subject answered: the clock resumes, the whole days waited are added.
+
+    The answer (with any files already stored with `attachment_store`) is kept as a
+    message, and the assignee, or every officer when unassigned, is told."""
     request = _lock(request, "record_information", actor)
-    message = _text(message, "The answer", required=actor.kind == ActorKind.SUBJECT)
+    attachments = list(attachments)
+    message = _text(
+        message, "The answer", required=actor.kind == ActorKind.SUBJECT and not attachments
+    )
     request.status = request.status_before_pause or Status.IDENTITY_CHECK
     days = _end_pause(request, timezone.now())
     request.save()
+    answer = Message.objects.create(
+        request=request,
+        direction=Message.Direction.FROM_SUBJECT,
+        kind=Message.Kind.ANSWER,
+        body=message,
+        author=actor.user,
+    )
+    answer.attachments.set(attachments)
     _record(
         request,
         EventKind.INFORMATION_RECEIVED,
         actor,
-        data={"paused": days, **_dates(request)},
+        data={"paused": days, "message": answer.pk, **_dates(request)},
         payload={"message": message} if message else None,
     )
+    for officer in _officers_to_tell(request):
+        emails.email_queue(
+            template="subject_answered",
+            to=officer.email,
+            language=request.organization.default_language,
+            request=request,
+            context={"request": request, "organization": request.organization, "officer": officer},
+        )
     return request
+
+
+def _officers_to_tell(request: Request) -> list[User]:
+    if request.assignee is not None and request.assignee.is_active:
+        return [request.assignee]
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organization=request.organization,
+            memberships__role__in=["officer", "manager"],
+        ).order_by("email")
+    )
+
+
+@transaction.atomic
+def request_message_subject(*, request: Request, body: str, actor: audit.Actor) -> Message:
+    """Write to the subject (status page and e-mail) without pausing the clock."""
+    request = _lock(request, "message_subject", actor)
+    body = _text(body, "The message", required=True)
+    message = _write_to_subject(request, Message.Kind.MESSAGE, body, actor)
+    _record(
+        request, EventKind.MESSAGE_SENT, actor, data={"message": message.pk}, payload={"body": body}
+    )
+    return message
 
 
 @transaction.atomic

@@ -8,8 +8,12 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-runtime}
 
-# Debian packages: gettext compiles the NL/FR catalogues.
+# Debian packages: gettext compiles the NL/FR catalogues; Chromium runs the browser tests
+# (driven by Playwright with executable_path, never a browser downloaded by a test tool).
 system_packages=(gettext)
+if [ "$mode" = dev ]; then
+  system_packages+=(chromium)
+fi
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -177,6 +177,71 @@ def make_request(organization, officer) -> RequestFactory:
     return factory
 
 
+CHROMIUM = os.environ.get("DSR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def foreign_requests() -> list[str]:
+    """URLs of other hosts the browser tried to load (each was blocked)."""
+    return []
+
+
+@pytest.fixture
+def browser_context(live_server, monkeypatch, foreign_requests) -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright against the live test server.
+
+    Any request to another host is blocked and recorded; the test fails if a page
+    tried to load anything from a third party (fonts, scripts, analytics)."""
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run `make setup` (apt-get install chromium)"
+        )
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between browser steps are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    own_host = urlsplit(live_server.url).netloc
+    foreign = foreign_requests
+
+    def guard(route) -> None:
+        if urlsplit(route.request.url).netloc == own_host:
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        context.route("**/*", guard)
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+    assert foreign == [], f"pages loaded from another host: {foreign}"
+
+
+@pytest.fixture
+def page(browser_context) -> object:
+    return browser_context.new_page()
+
+
 @pytest.fixture
 def celery_worker(transactional_db) -> Iterator[object]:
     """A real Celery worker (Celery's own test worker, in a thread) on the configured broker:

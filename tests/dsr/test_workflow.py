@@ -164,10 +164,10 @@ def test_illegal_transition_says_what_is_allowed(make_request, officer_actor):
     assert kinds(request) == [EventKind.RECEIVED]
 
 
-def test_closed_request_allows_nothing_but_notes(make_request, officer_actor):
+def test_closed_request_allows_nothing_but_messages_and_notes(make_request, officer_actor):
     request = make_request()
     request = workflow.request_withdraw(request=request, actor=SUBJECT)
-    assert workflow.allowed_actions(request) == ["add_note"]
+    assert workflow.allowed_actions(request) == ["message_subject", "add_note"]
     for action in (
         lambda: workflow.request_assign(request=request, assignee=None, actor=officer_actor),
         lambda: workflow.request_withdraw(request=request, actor=officer_actor),

@@ -1,0 +1,114 @@
+"""E-mail to subjects and staff: rendered and stored first, sent by the worker.
+
+Each mail is three templates under `templates/emails/<name>/`: `subject.txt`,
+`body.txt` and `body.html` (autoescaped), rendered in the recipient's language.
+`email_queue` stores an `OutboundEmail` and enqueues its sending when the
+transaction commits; `email_send` is idempotent, and a sweep re-enqueues mails a
+lost broker message left unsent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from accounts.models import Organization
+from dsr.models import OutboundEmail, Request
+
+log = logging.getLogger(__name__)
+
+
+def render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """(subject, text body, HTML body) of `templates/emails/<template>/` in `language`."""
+    context = {"site_url": settings.SITE_URL, **context}
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}/subject.txt", context)
+        text = render_to_string(f"emails/{template}/body.txt", context)
+        html = render_to_string(f"emails/{template}/body.html", context)
+    # A subject is one line, whatever the template or the data put in it.
+    subject = " ".join(subject.split())[:300]
+    return subject, text, html
+
+
+def email_queue(
+    *,
+    template: str,
+    to: str,
+    context: dict[str, Any],
+    language: str,
+    organization: Organization | None = None,
+    request: Request | None = None,
+) -> OutboundEmail:
+    """Render and store a mail, and send it from the worker once the transaction commits."""
+    subject, text, html = render(template, context, language)
+    organization = organization or (request.organization if request else None)
+    email = OutboundEmail.objects.create(
+        organization=organization,
+        request=request,
+        template=template,
+        to=to,
+        reply_to=organization.privacy_email if organization else "",
+        subject=subject,
+        text_body=text,
+        html_body=html,
+    )
+    from dsr import tasks
+
+    transaction.on_commit(lambda: _enqueue(tasks.email_send, email.pk))
+    return email
+
+
+def _enqueue(task: Any, email_id: int) -> None:
+    """Hand the mail to the broker; if the broker is down the sweep sends it later."""
+    try:
+        task.delay(email_id)
+    except Exception:  # broker unreachable: the row stays unsent and the sweep retries
+        log.warning("could not enqueue e-mail %s; the sweep will retry", email_id, exc_info=True)
+
+
+def email_send(email_id: int) -> bool:
+    """Send one stored mail unless it was sent already. Returns True when it is sent.
+
+    A failure is recorded on the row (attempts, last error) and then raised, so the
+    task can retry; the row lock keeps two workers from sending the same mail."""
+    failure: Exception | None = None
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.sent_at is not None:
+            return email is not None
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.text_body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email.to],
+            reply_to=[email.reply_to] if email.reply_to else None,
+        )
+        message.attach_alternative(email.html_body, "text/html")
+        email.attempts += 1
+        try:
+            message.send()
+        except Exception as exc:
+            failure = exc
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            email.save(update_fields=["attempts", "last_error"])
+        else:
+            email.sent_at = timezone.now()
+            email.last_error = ""
+            email.save(update_fields=["attempts", "last_error", "sent_at"])
+    if failure is not None:
+        raise failure
+    return True
+
+
+def unsent(older_than: timedelta = timedelta(minutes=5)):
+    """Mails still unsent some minutes after they were stored: their task was lost."""
+    return OutboundEmail.objects.filter(
+        sent_at__isnull=True, created_at__lt=timezone.now() - older_than
+    ).order_by("created_at")
