@@ -91,6 +91,10 @@ def validate_slug_not_reserved(value: str) -> None:
         raise ValidationError(_("This address is used by the desk itself; choose another."))
 
 
+def default_reminder_days() -> list[int]:
+    return [7, 2, 0]
+
+
 class Organization(models.Model):
     """A controller: the company whose customers' requests the desk answers."""
 
@@ -140,6 +144,24 @@ class Organization(models.Model):
     )
     signature_image = models.FileField(_("signature image"), upload_to="branding/", blank=True)
     logo = models.FileField(_("logo"), upload_to="branding/", blank=True)
+    reminder_days = models.JSONField(
+        _("reminder thresholds (days left)"),
+        default=default_reminder_days,
+        help_text=_(
+            "Officers are reminded when this many days are left, e.g. [7, 2, 0]; "
+            "overdue requests are always reported"
+        ),
+    )
+    identity_document_retention_days = models.PositiveSmallIntegerField(
+        _("days to keep identity documents after closing"),
+        default=30,
+        help_text=_("Documents left after a request closes without an identity decision"),
+    )
+    request_retention_days = models.PositiveIntegerField(
+        _("days to keep closed requests"),
+        default=3 * 365,
+        help_text=_("After this, a closed request is reduced to what proof and statistics need"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -156,6 +178,15 @@ class Organization(models.Model):
         if not self.offered_languages:
             self.offered_languages = [self.default_language]
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        days = self.reminder_days
+        if not isinstance(days, list) or not all(
+            isinstance(day, int) and not isinstance(day, bool) and 0 <= day <= 60 for day in days
+        ):
+            raise ValidationError(
+                {"reminder_days": _("A list of whole numbers of days between 0 and 60.")}
+            )
 
     @property
     def postal_address_lines(self) -> list[str]:
@@ -178,6 +209,11 @@ class Membership(models.Model):
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.OFFICER)
+    daily_digest = models.BooleanField(
+        _("morning digest"),
+        default=True,
+        help_text=_("A morning e-mail with my open requests by days left"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

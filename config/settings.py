@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +36,9 @@ def envbool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
 
 
-def envint(name: str, default: int, *, minimum: int | None = None) -> int:
+def envint(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -45,6 +48,8 @@ def envint(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -222,9 +227,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = "UTC"
+CELERY_TIMEZONE = TIME_ZONE  # crontab entries below are in the desk's zone
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "deadline-reminders": {
+        "task": "dsr.tasks.reminder_sweep",
+        "schedule": envint("DSR_REMINDER_SWEEP_SECONDS", 15 * 60, minimum=60),
+    },
+    "morning-digest": {
+        "task": "dsr.tasks.digest_all",
+        "schedule": crontab(hour=envint("DSR_DIGEST_HOUR", 7, minimum=0, maximum=23), minute=0),
+    },
+    "retention": {
+        "task": "dsr.tasks.retention_run_all",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "send-lost-emails": {
         "task": "dsr.tasks.email_sweep",
         "schedule": envint("DSR_EMAIL_SWEEP_SECONDS", 300, minimum=10),

@@ -214,6 +214,8 @@ class Request(models.Model):
     )
     refusal_explanation = models.TextField(_("refusal explanation"), blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Set when retention reduced the request to what proof and statistics need.
+    minimised_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -299,6 +301,9 @@ class EventKind(models.TextChoices):
     REFUSED = "request.refused", _("Refused")
     WITHDRAWN = "request.withdrawn", _("Withdrawn")
     NOTE = "request.note", _("Internal note")
+    REMINDER_SENT = "request.reminder", _("Deadline reminder sent")
+    MINIMISED = "request.minimised", _("Reduced to what proof and statistics need")
+    RETENTION_RUN = "retention.run", _("Retention run")
     MESSAGE_SENT = "message.sent", _("Message sent to the subject")
     ATTACHMENT_ADDED = "attachment.added", _("Attachment added")
     ATTACHMENT_DESTROYED = "attachment.destroyed", _("Attachment destroyed")
@@ -522,6 +527,43 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} to {self.to}"
+
+
+class Reminder(models.Model):
+    """A deadline reminder that was sent: the unique constraint makes each (request,
+    threshold) go out once, even with two beat processes or a task delivered twice."""
+
+    ORGANIZATION_PATH = "request__organization"
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="reminders")
+    threshold = models.CharField(max_length=12, help_text=_("'days:7', 'days:0' or 'overdue'"))
+    effective_due_date = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    # False for a milder threshold passed over because a more urgent one was sent instead.
+    notified = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "threshold"], name="one_reminder_per_threshold"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.threshold} for {self.request_id}"
+
+
+class DigestSent(models.Model):
+    """The morning digest went to this user on this date (once a day, guaranteed)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "date"], name="one_digest_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.date}"
 
 
 class Recipient(models.Model):

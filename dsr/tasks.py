@@ -48,3 +48,45 @@ def email_sweep() -> int:
         email_send.delay(email_id)
         count += 1
     return count
+
+
+@shared_task
+def reminder_sweep() -> int:
+    """Every 15 minutes: deadline reminders, each (request, threshold) once."""
+    from dsr import reminders
+
+    return reminders.sweep()
+
+
+@shared_task
+def digest_all() -> None:
+    """Every morning: one digest task per officer who has not opted out."""
+    from dsr import reminders
+
+    for user_id in reminders.digest_recipients().values_list("pk", flat=True):
+        digest_send.delay(user_id)
+
+
+@shared_task
+def digest_send(user_id: int) -> bool:
+    from accounts.models import User
+    from dsr import reminders
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    return bool(user) and reminders.digest_send(user)
+
+
+@shared_task
+def retention_run_all() -> None:
+    """Daily: one retention run per organisation."""
+    for organization_id in Organization.objects.values_list("pk", flat=True):
+        retention_run.delay(organization_id)
+
+
+@shared_task
+def retention_run(organization_id: int) -> dict:
+    from dataclasses import asdict
+
+    from dsr import retention
+
+    return asdict(retention.run(Organization.objects.get(pk=organization_id)))

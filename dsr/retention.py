@@ -1,0 +1,181 @@
+"""Keeping the desk itself data-minimal (LEGAL.md, "Accountability"; issue: clockwork).
+
+Three purges, run daily by beat for every organisation:
+- identity documents still on a request some days after it closed (normally they are
+  destroyed at the identity decision; a request withdrawn before one keeps them);
+- web requests never confirmed: withdrawn after 14 days and their personal data removed;
+- closed requests past the organisation's retention period: reduced to what proof and
+  statistics need (reference, right, channel, language, dates, outcome, ground).
+
+Minimising drops Event payloads, whose hashes stay in the audit chain, so
+`audit.verify` still passes afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts.models import Organization
+from dsr import audit, workflow
+from dsr.attachments import attachment_destroy
+from dsr.models import (
+    CLOSED_STATUSES,
+    Attachment,
+    AttachmentKind,
+    Channel,
+    Event,
+    EventKind,
+    OutboundEmail,
+    Request,
+    Status,
+)
+
+UNCONFIRMED_AFTER = timedelta(days=14)
+SYSTEM = audit.Actor.system("retention")
+# Fields that identify or describe the subject, emptied by minimisation.
+PERSONAL_FIELDS = (
+    "subject_name",
+    "subject_email",
+    "subject_postal_address",
+    "subject_customer_number",
+    "description",
+    "outcome_note",
+    "refusal_explanation",
+    "extension_reason",
+)
+
+
+@dataclass
+class RunCounts:
+    identity_documents_destroyed: int = 0
+    unconfirmed_withdrawn: int = 0
+    requests_minimised: int = 0
+
+
+@transaction.atomic
+def request_minimise(*, request: Request, actor: audit.Actor = SYSTEM) -> Request:
+    """Reduce one closed request to what proof and statistics need."""
+    request = (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=request.pk)
+    )
+    if request.minimised_at is not None:
+        return request
+    if request.status not in CLOSED_STATUSES:
+        raise workflow.InvalidInput("Only closed requests can be minimised.")
+    files = 0
+    for attachment in request.attachments.filter(destroyed_at__isnull=True):
+        attachment_destroy(attachment=attachment, actor=actor, reason="retention period ended")
+        files += 1
+    request.attachments.update(original_name="")
+    messages = request.messages.count()
+    for message in request.messages.all():
+        message.attachments.clear()
+    request.messages.all().delete()
+    OutboundEmail.objects.filter(request=request).delete()
+    payloads = audit.minimise(Event.objects.filter(request=request))
+    for field in PERSONAL_FIELDS:
+        setattr(request, field, "")
+    request.minimised_at = timezone.now()
+    request.save()
+    audit.record(
+        organization=request.organization,
+        request=request,
+        kind=EventKind.MINIMISED,
+        actor=actor,
+        data={"files": files, "messages": messages, "event_payloads": payloads},
+    )
+    return request
+
+
+def destroy_leftover_identity_documents(organization: Organization, *, now: datetime) -> int:
+    cutoff = now - timedelta(days=organization.identity_document_retention_days)
+    leftovers = Attachment.objects.filter(
+        request__organization=organization,
+        request__closed_at__lt=cutoff,
+        kind=AttachmentKind.IDENTITY_PROOF,
+        destroyed_at__isnull=True,
+    ).select_related("request__organization")
+    count = 0
+    for attachment in leftovers.iterator(chunk_size=200):
+        attachment_destroy(
+            attachment=attachment,
+            actor=SYSTEM,
+            reason=f"{organization.identity_document_retention_days} days after closing",
+        )
+        count += 1
+    return count
+
+
+def withdraw_unconfirmed(organization: Organization, *, now: datetime) -> int:
+    """Web requests whose e-mail was never confirmed: withdrawn, then their data removed."""
+    stale = Request.objects.filter(
+        organization=organization,
+        status=Status.UNVERIFIED,
+        received_at__lt=now - UNCONFIRMED_AFTER,
+    )
+    count = 0
+    for request in stale.iterator(chunk_size=200):
+        try:
+            request = workflow.request_withdraw(
+                request=request, actor=SYSTEM, reason="e-mail address never confirmed"
+            )
+        except workflow.TransitionNotAllowed:
+            continue  # confirmed or withdrawn meanwhile
+        request_minimise(request=request)
+        count += 1
+    # Requests withdrawn unconfirmed by another path (e.g. the intake's own sweep).
+    never_confirmed = Request.objects.filter(
+        organization=organization,
+        channel=Channel.WEB,
+        status=Status.WITHDRAWN,
+        minimised_at__isnull=True,
+        received_at__lt=now - UNCONFIRMED_AFTER,
+    ).exclude(Exists(Event.objects.filter(request=OuterRef("pk"), kind=EventKind.EMAIL_CONFIRMED)))
+    for request in never_confirmed.iterator(chunk_size=200):
+        request_minimise(request=request)
+        count += 1
+    return count
+
+
+def minimise_expired(organization: Organization, *, now: datetime) -> int:
+    cutoff = now - timedelta(days=organization.request_retention_days)
+    expired = Request.objects.filter(
+        organization=organization,
+        status__in=CLOSED_STATUSES,
+        closed_at__lt=cutoff,
+        minimised_at__isnull=True,
+    )
+    count = 0
+    for request in expired.iterator(chunk_size=200):
+        request_minimise(request=request)
+        count += 1
+    return count
+
+
+def run(organization: Organization, *, now: datetime | None = None) -> RunCounts:
+    """One retention run for one organisation, recorded as an Event with its counts."""
+    now = now or timezone.now()
+    counts = RunCounts(
+        identity_documents_destroyed=destroy_leftover_identity_documents(organization, now=now),
+        unconfirmed_withdrawn=withdraw_unconfirmed(organization, now=now),
+        requests_minimised=minimise_expired(organization, now=now),
+    )
+    audit.record(
+        organization=organization, kind=EventKind.RETENTION_RUN, actor=SYSTEM, data=asdict(counts)
+    )
+    return counts
+
+
+def last_run(organization: Organization) -> Event | None:
+    return (
+        Event.objects.filter(organization=organization, kind=EventKind.RETENTION_RUN)
+        .order_by("-sequence")
+        .first()
+    )
