@@ -1,4 +1,4 @@
-"""dsr/retention.py: identity documents, unconfirmed web requests, closed requests past retention."""
+"""dsr/retention.py: identity documents, unconfirmed web requests, expired closed requests."""
 
 from __future__ import annotations
 
