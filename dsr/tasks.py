@@ -39,12 +39,15 @@ def email_send(self, email_id: int) -> None:
 
 
 @shared_task
-def email_sweep() -> int:
+def email_sweep(older_than_seconds: int = 300) -> int:
     """Re-enqueue mails whose task was lost (broker restarted, message dropped)."""
+    from datetime import timedelta
+
     from dsr import emails
 
     count = 0
-    for email_id in emails.unsent().values_list("pk", flat=True)[:500]:
+    unsent = emails.unsent(older_than=timedelta(seconds=older_than_seconds))
+    for email_id in unsent.values_list("pk", flat=True)[:500]:
         email_send.delay(email_id)
         count += 1
     return count
