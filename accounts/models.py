@@ -77,6 +77,13 @@ class Language(models.TextChoices):
     FRENCH = "fr", _("French")
 
 
+class LetterWindow(models.TextChoices):
+    """Which side of a window envelope the subject's address is printed for."""
+
+    LEFT = "left", _("Left window")
+    RIGHT = "right", _("Right window")
+
+
 TIME_ZONES = {Country.BELGIUM: "Europe/Brussels", Country.NETHERLANDS: "Europe/Amsterdam"}
 
 
@@ -144,6 +151,32 @@ class Organization(models.Model):
     )
     signature_image = models.FileField(_("signature image"), upload_to="branding/", blank=True)
     logo = models.FileField(_("logo"), upload_to="branding/", blank=True)
+    # Letters (dsr/letters/): where the subject's address goes, and how letters are signed.
+    letter_window = models.CharField(
+        _("envelope window"),
+        max_length=5,
+        choices=LetterWindow.choices,
+        default=LetterWindow.LEFT,
+        help_text=_("Side of the window envelopes the letters are posted in"),
+    )
+    # The PKCS#12 file and its password, each encrypted with dsr.crypto (Fernet); set only
+    # through the letter settings page, which checks them (dsr/letters/signing.py).
+    signing_certificate = models.BinaryField(default=b"", blank=True, editable=False)
+    signing_certificate_password = models.BinaryField(default=b"", blank=True, editable=False)
+    signing_certificate_subject = models.CharField(
+        _("signing certificate"), max_length=300, blank=True, editable=False
+    )
+    signing_certificate_fingerprint = models.CharField(
+        _("certificate SHA-256 fingerprint"), max_length=64, blank=True, editable=False
+    )
+    signing_certificate_not_after = models.DateTimeField(
+        _("certificate valid until"), null=True, blank=True, editable=False
+    )
+    timestamp_url = models.URLField(
+        _("time-stamp authority (TSA) URL"),
+        blank=True,
+        help_text=_("RFC 3161 time-stamping service; signatures are time-stamped when set"),
+    )
     reminder_days = models.JSONField(
         _("reminder thresholds (days left)"),
         default=default_reminder_days,
@@ -192,6 +225,10 @@ class Organization(models.Model):
     def postal_address_lines(self) -> list[str]:
         return [self.legal_name, self.street_address, f"{self.postal_code} {self.city}"]
 
+    @property
+    def has_signing_certificate(self) -> bool:
+        return bool(self.signing_certificate)
+
 
 class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
@@ -234,3 +271,47 @@ class Membership(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role == Role.MANAGER
+
+
+class ApiToken(models.Model):
+    """A key for the controller's own systems (REST API), per organisation.
+
+    The secret is shown once when created; only its SHA-256 is stored. The public
+    prefix finds the row; the digest is compared in constant time (dsr/api/auth.py).
+    """
+
+    ORGANIZATION_PATH = "organization"
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Read and write")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scope = models.CharField(_("scope"), max_length=5, choices=Scope.choices, default=Scope.READ)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

@@ -100,6 +100,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "dsr",
 ]
@@ -112,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -167,7 +175,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "desk:queue"
+PASSWORD_RESET_TIMEOUT = 3 * 3600  # a reset link works for three hours
+
+# Desk sign-in (accounts/): password, then a one-time code from an authenticator app.
+OTP_TOTP_ISSUER = "DSR Desk"
+# A desk session ends after this many seconds without a request (SESSION_COOKIE_AGE caps it).
+IDLE_TIMEOUT_SECONDS = envint("DSR_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60)
+# The header a trusted reverse proxy sets to the client's address (e.g. X-Real-IP); unset:
+# REMOTE_ADDR. Sign-in lockout counts failures per account and per client address.
+CLIENT_IP_HEADER = envstr("DSR_CLIENT_IP_HEADER", "") or ""
 
 # Internationalisation: the desk and the subject pages speak English, Dutch and French.
 LANGUAGE_CODE = "en"
@@ -242,15 +260,36 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dsr.tasks.retention_run_all",
         "schedule": crontab(hour=3, minute=30),
     },
+    "send-lost-webhooks": {
+        "task": "dsr.tasks.webhook_sweep",
+        "schedule": envint("DSR_EMAIL_SWEEP_SECONDS", 300, minimum=10),
+    },
     "send-lost-emails": {
         "task": "dsr.tasks.email_sweep",
         "schedule": envint("DSR_EMAIL_SWEEP_SECONDS", 300, minimum=10),
+    },
+    "requeue-lost-job-steps": {
+        # Fulfilment steps queued or running past their lease (a lost message, a killed
+        # worker) are enqueued again; the database says what is left to do.
+        "task": "dsr.tasks.job_sweep",
+        "schedule": envint("DSR_JOB_SWEEP_SECONDS", 60, minimum=5),
+    },
+    "delete-expired-packages": {
+        "task": "dsr.tasks.package_purge",
+        "schedule": crontab(minute=20),
     },
     "verify-audit-chains": {
         "task": "dsr.tasks.audit_verify_all",
         "schedule": envint("DSR_AUDIT_VERIFY_SECONDS", 24 * 3600, minimum=60),
     },
 }
+
+# Fulfilment (dsr/jobs.py): the subject's data package expires after this many days or
+# downloads; a step's lease is how long a worker may go without a checkpoint before the
+# sweep hands the step to another worker.
+PACKAGE_DAYS = envint("DSR_PACKAGE_DAYS", 7, minimum=1)
+PACKAGE_MAX_DOWNLOADS = envint("DSR_PACKAGE_MAX_DOWNLOADS", 5, minimum=1)
+JOB_LEASE_SECONDS = envint("DSR_JOB_LEASE_SECONDS", 300, minimum=2)
 
 # E-mail: SMTP when EMAIL_HOST is set; otherwise every message is written to var/mail/
 # so a newcomer can read what the product sends.
@@ -286,8 +325,43 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "dsr.api.auth.TokenAuthentication",
+        "dsr.api.auth.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["dsr.api.auth.IsTokenOrMember"],
+    "DEFAULT_THROTTLE_CLASSES": ["dsr.api.auth.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": envstr("DSR_API_RATE", "600/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "dsr.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Webhook endpoints must be public HTTPS; development and tests may allow local HTTP.
+WEBHOOKS_ALLOW_HTTP = envbool("DSR_WEBHOOKS_ALLOW_HTTP", DEBUG)
+WEBHOOKS_ALLOW_PRIVATE = envbool("DSR_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DSR Desk API",
+    "DESCRIPTION": "File and follow GDPR data-subject requests from the controller's own "
+    "systems. Authenticate with `Authorization: Bearer <token>` (tokens are created by a "
+    'manager in the desk). Errors share one shape: `{"error": {"code", "message"}}`.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from the app itself (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EvidenceKindEnum": "dsr.models.EvidenceKind",
+        "RefusalGroundEnum": "dsr.models.RefusalGround",
+        "AttachmentKindEnum": "dsr.models.AttachmentKind",
+        "EventKindEnum": "dsr.models.EventKind",
+    },
 }
 
 LOGGING = {
@@ -296,4 +370,31 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+}
+
+# Public intake (dsr/intake): the subject's form, confirmation link and status page.
+# Difficulty of the proof-of-work the form's script solves: leading zero bits of a SHA-256.
+# Each extra bit doubles the work; 17 takes well under a second on a phone.
+INTAKE_POW_BITS = envint("DSR_INTAKE_POW_BITS", 17, minimum=0)
+# Without JavaScript there is no proof of work: such a form must have been open this long,
+# and the stricter "nojs" limits below apply (docs/ARCHITECTURE.md, "Public intake").
+INTAKE_NOJS_MIN_SECONDS = 8
+# The client's address for the rate limits is DSR_CLIENT_IP_HEADER's (see above).
+# Rate limits, (count, seconds), counted in the shared cache (Redis in production).
+INTAKE_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "form_post_ip": (60, 3600),  # any POST of the form, before it is even parsed
+    "submission_ip": (10, 3600),  # submissions that passed the proof of work
+    "submission_nojs_ip": (3, 3600),  # submissions without it (no JavaScript)
+    "submission_nojs_organization": (30, 3600),  # bounds a botnet skipping the proof of work
+    "submission_email": (5, 86400),  # confirmation mails one address can be sent per day
+    "status_action_ip": (30, 3600),  # answers, withdrawals, confirmations, new links
+    "confirmation_resend": (3, 86400),  # new confirmation links per submission
+}
+if not REDIS_URL:
+    # The file cache culls random entries past MAX_ENTRIES (300 by default), which would
+    # forget rate-limit counters and used challenges under load: keep more.
+    CACHES["default"]["OPTIONS"] = {"MAX_ENTRIES": 5000}
+CELERY_BEAT_SCHEDULE["withdraw-unconfirmed"] = {
+    "task": "dsr.tasks.intake_withdraw_unconfirmed",
+    "schedule": envint("DSR_UNCONFIRMED_SWEEP_SECONDS", 3600, minimum=60),
 }

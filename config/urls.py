@@ -1,17 +1,25 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import admin_sign_in
 from dsr import views
 
 admin.site.site_header = "DSR Desk administration"
 admin.site.site_title = "DSR Desk"
+# The admin signs in through the desk's sign-in: password and one-time code.
+admin.site.login = admin_sign_in
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    # Letters: /desk/letters/, the print queue /desk/print/, the subject's /r/<token>/letters/.
+    path("", include("dsr.letters.urls")),
     path("desk/", include("dsr.desk.urls")),
+    path("api/", include("dsr.api.urls")),
+    # Fulfilment: /desk/fulfilment/..., the systems' callback, the subject's /r/<token>/package/.
+    path("", include("dsr.fulfilment.urls")),
     # Last: the subject's pages, /r/<token>/ and /<organisation-slug>/request/.
     path("", include("dsr.intake.urls")),
 ]

@@ -1,15 +1,33 @@
-"""Files on a request: checked by content, encrypted at rest, destroyed when no longer needed."""
+"""Files on a request: checked by content, encrypted at rest, destroyed when no longer needed.
+
+Every file is judged by its bytes, never by its name: it must be a PDF, JPEG or PNG of at
+most 10 MB, a PDF may not carry scripts, automatic actions or embedded files, and no file
+may also be another kind of file (a polyglot: a PNG that is also an HTML page, a PDF with
+a ZIP archive hidden in its tail).
+
+Every PDF is also parsed and walked object by object, so a script hidden in a compressed
+object stream is found too. Files from the data subject (the public form, the status page)
+are untrusted and are *sanitised* as well: a PDF that cannot be parsed is refused, and
+images are decoded and re-encoded, which drops their metadata (EXIF with GPS position,
+camera serial, comments, ICC profiles) and anything hiding after the image data. Files an
+officer uploads are evidence and are kept byte for byte; one that does not parse is
+checked by the byte scan only.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import re
 import unicodedata
 import uuid
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dsr import audit, crypto
 from dsr.models import Attachment, AttachmentKind, EventKind, Request
@@ -21,10 +39,58 @@ SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
 MAX_SIZE = 10 * 1024 * 1024
+# Identity documents need to be readable, not poster-sized: larger images are scaled down,
+# and an image whose header promises more pixels than this is refused before decoding
+# (a "decompression bomb" of a few kilobytes can claim gigabytes of pixels).
+MAX_IMAGE_SIDE = 4000
+MAX_IMAGE_PIXELS = 50_000_000
+MAX_PDF_PAGES = 100
+# Walking a PDF's object graph stops here; a real scan has a few hundred objects.
+MAX_PDF_OBJECTS = 200_000
+
+# PDF dictionary keys that run code, act on their own or carry other files.
+PDF_ACTIVE_KEYS = frozenset(
+    {"/JS", "/JavaScript", "/AA", "/EmbeddedFile", "/EmbeddedFiles", "/EF", "/RichMedia", "/XFA"}
+)
+# Action types (the /S of an action) that run code, open other files or send data out.
+PDF_ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToE",
+        "/GoToR",
+        "/RichMediaExecute",
+        "/Rendition",
+        "/Sound",
+        "/Movie",
+    }
+)
+# A PDF name token; "#xx" escapes (/J#61vaScript) are decoded before comparing.
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# Markers of content a browser or an interpreter would run. The patterns are long enough
+# that compressed data matches them by chance about once in ten thousand 10 MB files.
+_ACTIVE_MARKUP = re.compile(rb"<(?:script|html|iframe|\?php)\b", re.IGNORECASE)
+# A ZIP archive is read from its end-of-central-directory record, which sits in the last
+# 22 bytes plus an optional comment of up to 65,535 bytes: that is where a ZIP polyglot hides.
+_ZIP_END = b"PK\x05\x06"
+_ZIP_TAIL = 22 + 65_535
 
 
 class AttachmentRejected(ValueError):
     """The file cannot be stored; the message says why in words a person understands."""
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file that passed `file_check`: the bytes to store (re-encoded for images from the
+    subject), their sniffed type and a display name safe to show anywhere."""
+
+    content: bytes
+    content_type: str
+    name: str
 
 
 def sniff_content_type(content: bytes) -> str | None:
@@ -44,38 +110,214 @@ def clean_file_name(name: str) -> str:
     return (stem[:150] + extension[:10]) or "file"
 
 
+def file_check(content: bytes, original_name: str, *, sanitise: bool) -> CheckedFile:
+    """Judge a file by its bytes; raise AttachmentRejected with a message for the uploader.
+
+    `sanitise` is for untrusted uploads (the data subject): the PDF is parsed and walked,
+    images are re-encoded without metadata. Messages are in the active language."""
+    if not content:
+        raise AttachmentRejected(_("The file is empty."))
+    if len(content) > MAX_SIZE:
+        raise AttachmentRejected(_("The file is larger than 10 MB."))
+    content_type = sniff_content_type(content)
+    if content_type is None:
+        raise AttachmentRejected(_("Only PDF, JPEG and PNG files are accepted."))
+    _refuse_polyglot(content, content_type)
+    if content_type == "application/pdf":
+        _refuse_active_pdf_names(content)
+        _refuse_active_pdf_objects(content, strict=sanitise)
+    elif sanitise:
+        content = _reencode_image(content, content_type)
+    return CheckedFile(
+        content=content, content_type=content_type, name=clean_file_name(original_name)
+    )
+
+
+def _refuse_polyglot(content: bytes, content_type: str) -> None:
+    other_kind = (
+        _ACTIVE_MARKUP.search(content) is not None
+        or content.rfind(_ZIP_END, max(0, len(content) - _ZIP_TAIL)) != -1
+        or (content_type != "application/pdf" and b"%PDF-" in content)
+    )
+    if other_kind:
+        raise AttachmentRejected(
+            _(
+                "The file is not a plain PDF, JPEG or PNG file: it also contains another "
+                "kind of content. Please send a new copy, for example a photo or a scan."
+            )
+        )
+
+
+def _active_pdf_refusal() -> AttachmentRejected:
+    return AttachmentRejected(
+        _(
+            "The PDF file contains scripts, automatic actions or embedded files, which we do "
+            "not accept. Please save it as a new PDF (for example with “Print to PDF”) or "
+            "send a photo of the document instead."
+        )
+    )
+
+
+def _decode_pdf_name(raw: bytes) -> str:
+    decoded = _PDF_NAME_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), raw)
+    return "/" + decoded.decode("latin-1")
+
+
+def _refuse_active_pdf_names(content: bytes) -> None:
+    """Every name written in the clear: catches active content even in a PDF too broken
+    to parse, or in objects no longer referenced (old revisions)."""
+    dangerous = PDF_ACTIVE_KEYS | PDF_ACTIVE_ACTIONS
+    for match in _PDF_NAME.finditer(content):
+        if _decode_pdf_name(match.group(1)) in dangerous:
+            raise _active_pdf_refusal()
+
+
+def _refuse_active_pdf_objects(content: bytes, *, strict: bool) -> None:
+    """Parse the PDF and walk every object reachable from its trailer, including those
+    packed in compressed object streams, which a byte scan cannot see.
+
+    `strict` (the subject's files): a PDF that cannot be parsed, is encrypted, has no page
+    or too many is refused. Otherwise (an officer's evidence) such a file is kept as it is,
+    checked by the byte scan only."""
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    unreadable = AttachmentRejected(
+        _("The PDF file could not be read. It may be damaged; please send a new copy.")
+    )
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        encrypted = reader.is_encrypted
+        pages = 0 if encrypted else len(reader.pages)
+    except Exception as exc:  # hostile input: any parser failure means "unreadable"
+        if strict:
+            raise unreadable from exc
+        return
+    if not strict and (encrypted or pages == 0 or pages > MAX_PDF_PAGES):
+        return
+    if encrypted:
+        raise AttachmentRejected(
+            _("The PDF file is protected with a password. Please send it without one.")
+        )
+    if pages == 0:
+        raise unreadable
+    if pages > MAX_PDF_PAGES:
+        raise AttachmentRejected(
+            _("The PDF file has more than %(count)d pages.") % {"count": MAX_PDF_PAGES}
+        )
+
+    seen: set[tuple[int, int]] = set()
+    pending: list[object] = [reader.trailer]
+    walked = 0
+    try:
+        while pending:
+            item = pending.pop()
+            if isinstance(item, IndirectObject):
+                if (item.idnum, item.generation) in seen:
+                    continue
+                seen.add((item.idnum, item.generation))
+                item = item.get_object()
+            walked += 1
+            if walked > MAX_PDF_OBJECTS:
+                if strict:
+                    raise unreadable
+                return
+            if isinstance(item, DictionaryObject):
+                for key, value in item.items():
+                    if key in PDF_ACTIVE_KEYS:
+                        raise _active_pdf_refusal()
+                    if key == "/S" and value in PDF_ACTIVE_ACTIONS:
+                        raise _active_pdf_refusal()
+                    pending.append(value)
+            elif isinstance(item, ArrayObject):
+                pending.extend(item)
+    except AttachmentRejected:
+        raise
+    except Exception as exc:
+        if strict:
+            raise unreadable from exc
+
+
+def _reencode_image(content: bytes, content_type: str) -> bytes:
+    """Decode and encode again: only pixels survive, no metadata, no trailing payload."""
+    from PIL import Image, ImageOps
+
+    unreadable = AttachmentRejected(
+        _("The image could not be read. It may be damaged; please send a new copy.")
+    )
+    expected_format = "JPEG" if content_type == "image/jpeg" else "PNG"
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if image.format != expected_format:
+                raise unreadable
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise AttachmentRejected(
+                    _("The image has too many pixels (at most %(megapixels)d megapixels).")
+                    % {"megapixels": MAX_IMAGE_PIXELS // 1_000_000}
+                )
+            if expected_format == "JPEG":
+                # Let the JPEG decoder scale down while decoding: far less memory and time.
+                image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+    except AttachmentRejected:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise unreadable from exc
+
+    if expected_format == "JPEG":
+        mode = "L" if upright.mode in ("1", "L", "LA", "I", "I;16") else "RGB"
+    else:
+        has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+        grey = upright.mode in ("1", "L", "LA", "I", "I;16")
+        mode = ("LA" if has_alpha else "L") if grey else ("RGBA" if has_alpha else "RGB")
+    upright = upright.convert(mode)
+    upright.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+    # A fresh image from the raw pixels: no `info` (EXIF, XMP, comments, ICC) to carry over.
+    pixels_only = Image.frombytes(mode, upright.size, upright.tobytes())
+    output = io.BytesIO()
+    if expected_format == "JPEG":
+        pixels_only.save(output, "JPEG", quality=90, optimize=True)
+    else:
+        pixels_only.save(output, "PNG")
+    return output.getvalue()
+
+
 def attachment_store(
     *,
     request: Request,
-    content: bytes,
+    content: bytes | CheckedFile,
     original_name: str,
     kind: str,
     actor: audit.Actor,
     uploaded_by_subject: bool = False,
 ) -> Attachment:
-    if not content:
-        raise AttachmentRejected("The file is empty.")
-    if len(content) > MAX_SIZE:
-        raise AttachmentRejected("The file is larger than 10 MB.")
-    content_type = sniff_content_type(content)
-    if content_type is None:
-        raise AttachmentRejected("Only PDF, JPEG and PNG files are accepted.")
+    """Check, encrypt and store a file on a request, and record it in the audit chain.
+
+    `content` may be a `CheckedFile` already checked by the caller (the public form checks
+    each file once, then stores it on every request of the submission); raw bytes are
+    checked here, sanitised when they come from the subject."""
     if kind not in AttachmentKind.values:
         raise AttachmentRejected(f"Unknown attachment kind {kind!r}.")
+    checked = (
+        content
+        if isinstance(content, CheckedFile)
+        else file_check(content, original_name, sanitise=uploaded_by_subject)
+    )
+    data = checked.content
 
     attachment = Attachment(
         request=request,
         kind=kind,
-        original_name=clean_file_name(original_name),
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by_subject=uploaded_by_subject,
     )
     # The stored name says nothing about the file; the bytes are encrypted.
-    attachment.file.save(
-        f"{uuid.uuid4().hex}.enc", ContentFile(crypto.encrypt(content)), save=False
-    )
+    attachment.file.save(f"{uuid.uuid4().hex}.enc", ContentFile(crypto.encrypt(data)), save=False)
     try:
         with transaction.atomic():
             attachment.save()
@@ -87,7 +329,7 @@ def attachment_store(
                 data={
                     "attachment": attachment.pk,
                     "kind": kind,
-                    "content_type": content_type,
+                    "content_type": attachment.content_type,
                     "size": attachment.size,
                     "sha256": attachment.sha256,
                 },
@@ -97,6 +339,16 @@ def attachment_store(
         attachment.file.delete(save=False)
         raise
     return attachment
+
+
+def attachment_files_delete(attachments: list[Attachment]) -> None:
+    """Remove the stored files of attachments whose rows were rolled back.
+
+    A file is written before its row, so a transaction that fails after storing files
+    (a later file refused, a database error) calls this to leave nothing on disk."""
+    for attachment in attachments:
+        if attachment.file:
+            attachment.file.storage.delete(attachment.file.name)
 
 
 def attachment_read(attachment: Attachment) -> bytes:

@@ -91,6 +91,11 @@ def email_send(email_id: int) -> bool:
             reply_to=[email.reply_to] if email.reply_to else None,
         )
         message.attach_alternative(email.html_body, "text/html")
+        if email.letter_id is not None:
+            # A letter goes as its stored, signed PDF, read (and decrypted) only now.
+            from dsr.letters.services import letter_read
+
+            message.attach(email.letter.file_name, letter_read(email.letter), "application/pdf")
         email.attempts += 1
         try:
             message.send()

@@ -61,6 +61,8 @@ OPEN_STATUSES = (
     Status.AWAITING_SUBJECT,
 )
 CLOSED_STATUSES = (Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN)
+# The open statuses as plain strings, for index conditions (stable in migrations).
+OPEN_STATUS_VALUES = ["unverified", "identity_check", "in_progress", "awaiting_subject"]
 
 
 class IdentityStatus(models.TextChoices):
@@ -258,6 +260,61 @@ class Request(models.Model):
             models.Index(fields=["submission_id"], name="request_submission"),
             # Reports and retention: closed requests by closing date.
             models.Index(fields=["organization", "closed_at"], name="request_closed_at"),
+            # --- the desk's queue (dsr/desk/filters.py); EXPLAIN in bench/queue.py ---------
+            # Open requests by effective deadline: the default view, "overdue", "due within".
+            models.Index(
+                fields=["organization", "effective_due_date"],
+                name="open_by_due",
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+            ),
+            # Open requests of one assignee (or unassigned) by deadline.
+            models.Index(
+                fields=["organization", "assignee", "effective_due_date"],
+                name="open_by_assignee",
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+            ),
+            # Open requests filtered by right, channel or language, by deadline.
+            models.Index(
+                fields=["organization", "right", "effective_due_date"],
+                name="open_by_right",
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+            ),
+            models.Index(
+                fields=["organization", "channel", "effective_due_date"],
+                name="open_by_channel",
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+            ),
+            models.Index(
+                fields=["organization", "language", "effective_due_date"],
+                name="open_by_language",
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+            ),
+            # Open requests in order of receipt (sort "received").
+            models.Index(
+                fields=["organization", "received_at"],
+                name="open_by_received",
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+            ),
+            # One status (closed ones too) in order of receipt.
+            models.Index(
+                fields=["organization", "status", "received_at"], name="queue_status_by_received"
+            ),
+            # Every status ("all", "closed") by deadline or by receipt.
+            models.Index(fields=["organization", "effective_due_date"], name="queue_all_by_due"),
+            models.Index(fields=["organization", "received_at"], name="queue_all_by_received"),
+            # The "extended" and "clock paused" filters.
+            models.Index(
+                fields=["organization", "effective_due_date"],
+                name="extended_by_due",
+                condition=Q(extended_due_date__isnull=False),
+            ),
+            models.Index(
+                fields=["organization", "effective_due_date"],
+                name="paused_by_due",
+                condition=Q(paused_since__isnull=False),
+            ),
+            # Search by reference, name or e-mail: trigram indexes on PostgreSQL only, made by
+            # migration dsr/0007 (pg_trgm GIN on UPPER(column), what icontains compiles to).
         ]
 
     def __str__(self) -> str:
@@ -307,6 +364,27 @@ class EventKind(models.TextChoices):
     MESSAGE_SENT = "message.sent", _("Message sent to the subject")
     ATTACHMENT_ADDED = "attachment.added", _("Attachment added")
     ATTACHMENT_DESTROYED = "attachment.destroyed", _("Attachment destroyed")
+    LETTER_ISSUED = "letter.issued", _("Letter issued")
+    LETTER_CORRECTED = "letter.corrected", _("Corrected letter issued (new version)")
+    LETTER_READY = "letter.ready", _("Letter rendered and signed")
+    LETTER_FAILED = "letter.failed", _("Letter could not be rendered")
+    LETTER_EMAILED = "letter.emailed", _("Letter sent by e-mail")
+    LETTER_QUEUED_FOR_POST = "letter.queued_for_post", _("Letter queued for post")
+    LETTER_POSTED = "letter.posted", _("Letter posted")
+    LETTER_DOWNLOADED = "letter.downloaded", _("Letter downloaded")
+    SIGNING_CERTIFICATE_SET = "organization.signing_certificate", _("Signing certificate set")
+    DATA_SOURCE_SAVED = "fulfilment.source_saved", _("Data source saved")
+    FULFILMENT_PLANNED = "fulfilment.planned", _("Fulfilment dry run")
+    FULFILMENT_CONFIRMED = "fulfilment.confirmed", _("Fulfilment confirmed and started")
+    FULFILMENT_STEP_DONE = "fulfilment.step_done", _("Fulfilment step done")
+    FULFILMENT_STEP_FAILED = "fulfilment.step_failed", _("Fulfilment step failed")
+    FULFILMENT_STEP_IMPOSSIBLE = "fulfilment.step_impossible", _("Fulfilment step impossible")
+    FULFILMENT_STEP_RETRIED = "fulfilment.step_retried", _("Fulfilment step retried")
+    FULFILMENT_FINISHED = "fulfilment.finished", _("Fulfilment finished")
+    PACKAGE_CREATED = "package.created", _("Data package created")
+    PACKAGE_DOWNLOADED = "package.downloaded", _("Data package downloaded")
+    PACKAGE_DELETED = "package.deleted", _("Data package deleted")
+    ART19_NOTICE = "art19.notice", _("Recipient notified (Art. 19)")
 
 
 class EventQuerySet(models.QuerySet["Event"]):
@@ -509,6 +587,10 @@ class OutboundEmail(models.Model):
     template = models.CharField(max_length=80)
     to = models.EmailField()
     reply_to = models.EmailField(blank=True)
+    # A letter sent as a PDF attachment: read (and decrypted) only when the mail is sent.
+    letter = models.ForeignKey(
+        "Letter", on_delete=models.PROTECT, null=True, blank=True, related_name="emails"
+    )
     subject = models.CharField(max_length=300)
     text_body = models.TextField()
     html_body = models.TextField()
@@ -564,6 +646,85 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.date}"
+
+
+class IdempotencyKey(models.Model):
+    """An API create that may be retried: the same key returns the same requests."""
+
+    token = models.ForeignKey("accounts.ApiToken", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    body_hash = models.CharField(max_length=64, help_text=_("sha256 of the request body"))
+    submission_id = models.UUIDField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="one_use_per_idempotency_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class WebhookEndpoint(models.Model):
+    """An HTTPS endpoint of the controller told about chosen events (dsr/api/webhooks.py)."""
+
+    ORGANIZATION_PATH = "organization"
+
+    class Topic(models.TextChoices):
+        REQUEST_CREATED = "request.created", _("Request created")
+        STATUS_CHANGED = "request.status_changed", _("Status changed")
+        DUE_SOON = "request.due_soon", _("Due soon")
+        OVERDUE = "request.overdue", _("Overdue")
+        COMPLETED = "request.completed", _("Completed")
+        LETTER_ISSUED = "letter.issued", _("Letter issued")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    topics = models.JSONField(_("events"), default=list)
+    secret = models.BinaryField(help_text=_("Encrypted signing secret"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["url"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One signed POST to one endpoint, retried from the worker, with its outcome."""
+
+    ORGANIZATION_PATH = "endpoint__organization"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    topic = models.CharField(max_length=40)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The recovery sweep: deliveries neither delivered nor given up.
+            models.Index(
+                fields=["created_at"],
+                name="webhook_pending",
+                condition=Q(delivered_at__isnull=True, failed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} to {self.endpoint_id}"
 
 
 class Recipient(models.Model):
@@ -642,3 +803,428 @@ class ProcessingActivity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- letters (dsr/letters/) --------------------------------------------------------------------
+
+
+class LetterKind(models.TextChoices):
+    """The letters the desk writes (issue 6); the answer's template depends on the right."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement of receipt")
+    INFORMATION_REQUEST = "information_request", _("Request for identity or information")
+    EXTENSION_NOTICE = "extension_notice", _("Extension notice")
+    ANSWER = "answer", _("Answer")
+    REFUSAL = "refusal", _("Refusal")
+    PARTIAL_REFUSAL = "partial_refusal", _("Partial refusal")
+    WITHDRAWAL_CONFIRMATION = "withdrawal_confirmation", _("Confirmation of withdrawal")
+
+
+class LetterStatus(models.TextChoices):
+    RENDERING = "rendering", _("Rendering")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Letter(models.Model):
+    """A dated, signed PDF letter to the subject (dsr/letters/).
+
+    The web request creates the row in status "rendering" with `content`, everything the
+    letter says, fixed at that moment; the worker renders, signs and stores the PDF
+    (encrypted) and records its sha256. A stored letter never changes: a correction is a
+    new letter whose `previous` is the one it corrects.
+    """
+
+    ORGANIZATION_PATH = "request__organization"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(_("kind"), max_length=24, choices=LetterKind.choices)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="correction",
+        help_text=_("The letter this version corrects"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=LetterStatus.choices, default=LetterStatus.RENDERING
+    )
+    content = models.JSONField(default=dict, help_text=_("What the letter says, fixed at issue"))
+    letter_date = models.DateField(_("date of the letter"))
+    issued_at = models.DateTimeField(_("issued"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    file = models.FileField(upload_to="letters/%Y/%m/", max_length=255, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    page_count = models.PositiveSmallIntegerField(default=0)
+    signed = models.BooleanField(default=False)
+    timestamped = models.BooleanField(default=False)
+    certificate_fingerprint = models.CharField(max_length=64, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    emailed_at = models.DateTimeField(_("sent by e-mail"), null=True, blank=True)
+    post_queued_at = models.DateTimeField(_("queued for post"), null=True, blank=True)
+    posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["issued_at", "pk"]
+        indexes = [
+            # The request page's letters, in order.
+            models.Index(fields=["request", "issued_at"], name="letter_by_request"),
+            # The print queue: letters queued for post and not posted yet, oldest first.
+            models.Index(
+                fields=["post_queued_at"],
+                name="letter_waiting_for_post",
+                condition=Q(post_queued_at__isnull=False, posted_at__isnull=True),
+            ),
+            # The sweep: letters whose rendering task was lost.
+            models.Index(
+                fields=["issued_at"], name="letter_rendering", condition=Q(status="rendering")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version} ({self.request_id})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == LetterStatus.READY
+
+    @property
+    def is_delivered(self) -> bool:
+        """Sent to the subject (by e-mail or post): the status page may offer it."""
+        return self.is_ready and (self.emailed_at is not None or self.posted_at is not None)
+
+    @property
+    def file_name(self) -> str:
+        reference = self.request.reference
+        return f"{reference}-{self.kind.replace('_', '-')}-v{self.version}.pdf"
+
+
+class PrintBatchStatus(models.TextChoices):
+    BUILDING = "building", _("Building")
+    READY = "ready", _("Ready to print")
+    FAILED = "failed", _("Failed")
+    POSTED = "posted", _("Posted")
+
+
+class PrintBatch(models.Model):
+    """Letters merged into one PDF for the mailroom, each starting on an odd page."""
+
+    ORGANIZATION_PATH = "organization"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="print_batches"
+    )
+    letters = models.ManyToManyField(Letter, related_name="print_batches")
+    status = models.CharField(
+        max_length=10, choices=PrintBatchStatus.choices, default=PrintBatchStatus.BUILDING
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="print/%Y/%m/", max_length=255, blank=True)
+    page_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    built_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The sweep: batches whose building task was lost.
+            models.Index(
+                fields=["created_at"], name="print_batch_building", condition=Q(status="building")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"print batch {self.pk} ({self.total} letters)"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.done / self.total))
+
+
+# --- Fulfilment: data sources, jobs, data packages, Art. 19 notices (dsr/jobs.py) ----------
+
+
+class ConnectorKind(models.TextChoices):
+    SQL = "sql", _("Database (SQL)")
+    HTTP = "http", _("Web endpoint (HTTP, signed)")
+    MANUAL = "manual", _("Manual task for a person")
+
+
+# The rights a Job carries out in the controller's systems; the others are answered by letter.
+FULFILMENT_RIGHTS = (
+    Right.ACCESS,
+    Right.PORTABILITY,
+    Right.ERASURE,
+    Right.RECTIFICATION,
+    Right.RESTRICTION,
+)
+EXPORT_RIGHTS = (Right.ACCESS, Right.PORTABILITY)
+# Rights after which the recipients of the data are told (Art. 19).
+ARTICLE_19_RIGHTS = (Right.ERASURE, Right.RECTIFICATION, Right.RESTRICTION)
+
+
+class DataSource(models.Model):
+    """One system of the controller and how the desk reaches it (dsr/connectors/).
+
+    `config` holds what is not secret (the SQL map, the endpoint's options, the manual
+    task's instructions); `secrets_encrypted` holds a Fernet token of a JSON object
+    (database URL with its password, HMAC secret, keyed-hash key).
+    """
+
+    ORGANIZATION_PATH = "organization"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="data_sources"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("connector"), max_length=10, choices=ConnectorKind.choices)
+    description = models.TextField(_("description"), blank=True)
+    config = models.JSONField(_("configuration"), default=dict, blank=True)
+    secrets_encrypted = models.TextField(blank=True, editable=False)
+    data_categories = models.JSONField(
+        _("data categories held"),
+        default=list,
+        blank=True,
+        help_text=_("As named in the register; recipients of these categories get Art. 19 notices"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="unique_source_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def secrets(self) -> dict:
+        import json
+
+        from dsr import crypto
+
+        if not self.secrets_encrypted:
+            return {}
+        return json.loads(crypto.decrypt(self.secrets_encrypted.encode()))
+
+    def set_secrets(self, values: dict) -> None:
+        import json
+
+        from dsr import crypto
+
+        self.secrets_encrypted = crypto.encrypt(json.dumps(values).encode()).decode()
+
+
+class JobStatus(models.TextChoices):
+    PLANNED = "planned", _("Dry run, waiting for confirmation")
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+
+
+class StepStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    WAITING = "waiting", _("Waiting for the system or a person")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    IMPOSSIBLE = "impossible", _("Impossible")
+
+
+ACTIVE_STEP_STATUSES = (StepStatus.QUEUED, StepStatus.RUNNING, StepStatus.WAITING)
+FINAL_STEP_STATUSES = (StepStatus.DONE, StepStatus.FAILED, StepStatus.IMPOSSIBLE)
+
+
+class Job(models.Model):
+    """One right carried out against every relevant data source: one step per source."""
+
+    ORGANIZATION_PATH = "request__organization"
+
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="jobs")
+    right = models.CharField(max_length=24, choices=Right.choices)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PLANNED)
+    # Rectification: the corrections, encrypted (personal data).
+    parameters_encrypted = models.TextField(blank=True, editable=False)
+    planned_at = models.DateTimeField()
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Set when a data package must be (re)built; cleared with the package's creation.
+    package_wanted_at = models.DateTimeField(null=True, blank=True)
+    package_lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "right"], name="one_job_per_right"),
+        ]
+        indexes = [
+            # The sweep: packages wanted whose build was lost.
+            models.Index(
+                fields=["package_lease_until"],
+                name="job_package_wanted",
+                condition=Q(package_wanted_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_right_display()} job for {self.request_id}"
+
+
+class JobStep(models.Model):
+    """One source's part of a job; run by a Celery task, idempotent, resumable.
+
+    `state` is the step's bookmark (the subject's keys found at the start, per-table
+    cursors, the batch being applied), committed after every batch, so a killed worker's
+    successor resumes where it stopped and counts every row once. `lease_until` says when
+    the sweep may enqueue the step again; `claim` is who holds it now.
+    """
+
+    ORGANIZATION_PATH = "job__request__organization"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="steps")
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="steps")
+    position = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=StepStatus.choices, default=StepStatus.PLANNED)
+    token = models.CharField(max_length=64, unique=True, default=new_public_token, editable=False)
+    plan = models.JSONField(default=dict, blank=True)
+    state = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=list, blank=True)
+    rows_total = models.PositiveBigIntegerField(default=0)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["job", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "source"], name="one_step_per_source"),
+        ]
+        indexes = [
+            # The sweep: active steps whose lease ran out (their task was lost or killed).
+            models.Index(
+                fields=["lease_until"],
+                name="step_lease",
+                condition=Q(status__in=["queued", "running", "waiting"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status in (StepStatus.DONE, StepStatus.IMPOSSIBLE):
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+def new_package_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class DataPackage(models.Model):
+    """The subject's copy of their data (access, portability): a ZIP, encrypted at rest,
+    downloadable through an unguessable token until it expires or is used up."""
+
+    ORGANIZATION_PATH = "request__organization"
+
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="packages")
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="packages")
+    token = models.CharField(max_length=64, unique=True, default=new_package_token, editable=False)
+    file = models.FileField(upload_to="packages/", max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    max_downloads = models.PositiveSmallIntegerField()
+    downloads = models.PositiveSmallIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The purge: packages still on disk, by expiry.
+            models.Index(
+                fields=["expires_at"],
+                name="package_on_disk",
+                condition=Q(deleted_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"package {self.pk} of {self.request_id}"
+
+    def is_available(self, now) -> bool:
+        return (
+            self.deleted_at is None
+            and self.expires_at > now
+            and self.downloads < self.max_downloads
+        )
+
+
+class Art19Notice(models.Model):
+    """A recipient told of an erasure, rectification or restriction (Art. 19)."""
+
+    ORGANIZATION_PATH = "job__request__organization"
+
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="notices")
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices"
+    )
+    recipient_name = models.CharField(max_length=200)
+    contact_email = models.EmailField(blank=True)
+    data_categories = models.JSONField(default=list)
+    email = models.ForeignKey(
+        OutboundEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recipient_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "recipient_name"], name="one_notice_per_recipient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Art. 19 notice to {self.recipient_name}"

@@ -93,3 +93,114 @@ def retention_run(organization_id: int) -> dict:
     from dsr import retention
 
     return asdict(retention.run(Organization.objects.get(pk=organization_id)))
+
+
+@shared_task
+def intake_withdraw_unconfirmed() -> int:
+    """Hourly from beat: withdraw web requests nobody confirmed within 14 days."""
+    from dsr.intake import services
+
+    return services.unconfirmed_withdraw()
+
+
+@shared_task(bind=True, max_retries=5)
+def letter_render(self, letter_id: int) -> str:
+    """Render and sign one letter. A time-stamp authority or storage that is down is
+    retried with back-off; anything else (a bug, a broken certificate) fails the letter
+    at once, so the officer sees it and can render it again."""
+    from dsr.letters import services
+
+    try:
+        return services.letter_render(letter_id)
+    except services.transient_errors() as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=min(600, 15 * 2**self.request.retries)) from exc
+        services.letter_mark_failed(letter_id=letter_id, error=f"{type(exc).__name__}: {exc}")
+        return "failed"
+    except Exception as exc:
+        log.exception("letter %s could not be rendered", letter_id)
+        services.letter_mark_failed(letter_id=letter_id, error=f"{type(exc).__name__}: {exc}")
+        return "failed"
+
+
+@shared_task
+def print_batch_build(batch_id: int) -> str:
+    from dsr.letters import printing
+
+    return printing.print_batch_build(batch_id)
+
+
+@shared_task
+def letter_sweep() -> int:
+    """Re-enqueue letters and print batches whose task was lost (broker restarted)."""
+    from dsr.letters import printing, services
+
+    count = 0
+    for letter_id in services.letters_lost().values_list("pk", flat=True)[:200]:
+        letter_render.delay(letter_id)
+        count += 1
+    for batch_id in printing.batches_lost().values_list("pk", flat=True)[:20]:
+        print_batch_build.delay(batch_id)
+        count += 1
+    return count
+
+
+# --- Fulfilment (dsr/jobs.py) ----------------------------------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def job_step_run(self, step_id: int) -> None:
+    """One attempt at a fulfilment step; the step's row says what is left to do, how often
+    it was tried and when to try again (back-off, or the next poll of a 202 answer)."""
+    from dsr import jobs
+
+    again_in = jobs.step_run(step_id=step_id)
+    if again_in is not None:
+        raise self.retry(countdown=again_in)
+
+
+@shared_task(acks_late=True)
+def job_package_create(job_id: int) -> None:
+    from dsr import jobs
+
+    jobs.package_create(job_id=job_id)
+
+
+@shared_task
+def job_sweep() -> int:
+    """Every minute from beat: steps and packages whose lease ran out are enqueued again."""
+    from dsr import jobs
+
+    return jobs.steps_requeue_lost()
+
+
+@shared_task
+def package_purge() -> int:
+    """Hourly: delete data packages that expired or were downloaded as often as allowed."""
+    from dsr import jobs
+
+    return jobs.packages_purge()
+
+
+@shared_task(bind=True, max_retries=8)
+def webhook_deliver(self, delivery_id: int) -> None:
+    """POST one webhook delivery; retry with back-off until delivered or given up."""
+    from django.conf import settings
+
+    from dsr.api import webhooks
+
+    if not webhooks.deliver(delivery_id):
+        base = getattr(settings, "WEBHOOK_RETRY_SECONDS", 15)
+        raise self.retry(countdown=min(3600, base * 2**self.request.retries))
+
+
+@shared_task
+def webhook_sweep(older_than_seconds: int = 900) -> int:
+    """Re-enqueue deliveries whose task was lost (receivers dedupe on X-DSR-Delivery)."""
+    from dsr.api import webhooks
+
+    count = 0
+    for delivery_id in webhooks.pending(older_than_seconds).values_list("pk", flat=True)[:500]:
+        webhook_deliver.delay(delivery_id)
+        count += 1
+    return count

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +42,8 @@ from dsr.models import (
 
 # A clock a little ahead of ours is not "the future" (a scanner's or phone's clock).
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# No data-subject request under the GDPR can have been received before it applied.
+GDPR_APPLIES = datetime(2018, 5, 25, tzinfo=UTC)
 MAX_TEXT = 20_000
 
 
@@ -241,6 +243,8 @@ def submission_create(
         raise InvalidInput("The date of receipt needs a time zone.")
     if received_at > now + FUTURE_TOLERANCE:
         raise InvalidInput("The date of receipt cannot be in the future.")
+    if received_at < GDPR_APPLIES:
+        raise InvalidInput("The date of receipt cannot be before 25 May 2018 (the GDPR's start).")
     subject_name = _text(subject_name, "The subject's name", required=True)[:200]
     subject_email = (subject_email or "").strip().lower()
     if channel == Channel.WEB and not subject_email:

@@ -10,7 +10,10 @@ mode=${1:-runtime}
 
 # Debian packages: gettext compiles the NL/FR catalogues; Chromium runs the browser tests
 # (driven by Playwright with executable_path, never a browser downloaded by a test tool).
-system_packages=(gettext)
+# Pango, HarfBuzz (with its subsetter) and Fontconfig are what WeasyPrint renders letters
+# with; DejaVu is the fallback font for names outside the letter font's Latin subsets.
+system_packages=(gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1
+  fonts-dejavu-core)
 if [ "$mode" = dev ]; then
   system_packages+=(chromium)
 fi

@@ -12,7 +12,6 @@ service fails the test instead, so that leg can never pass by skipping.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -46,12 +45,31 @@ def redis_reachable() -> bool:
         return False
 
 
+MARIADB_URL = os.environ.get("DSR_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+def mariadb_reachable() -> bool:
+    """A MariaDB/MySQL server for the sql connector's tests (not the desk's own database)."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(MARIADB_URL, connect_args={"connect_timeout": 2})
+    try:
+        with engine.connect():
+            return True
+    except sqlalchemy.exc.SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _services(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         _missing_service(f"needs PostgreSQL, DATABASE_URL is {connection.vendor}")
     if request.node.get_closest_marker("redis") and not redis_reachable():
         _missing_service("needs Redis at REDIS_URL")
+    if request.node.get_closest_marker("mariadb") and not mariadb_reachable():
+        _missing_service(f"needs MariaDB at {MARIADB_URL}")
 
 
 @pytest.fixture(autouse=True)
@@ -243,20 +261,110 @@ def page(browser_context) -> object:
 
 
 @pytest.fixture
-def celery_worker(transactional_db) -> Iterator[object]:
+def celery_worker(transactional_db, tmp_path) -> Iterator[object]:
     """A real Celery worker (Celery's own test worker, in a thread) on the configured broker:
-    the file-system transport on the embedded default, Redis when REDIS_URL is set."""
+    the file-system transport on the embedded default, Redis when REDIS_URL is set.
+
+    The product's Celery configuration is used as is, except that the file-system broker
+    gets a folder of this test's own, so test runs side by side never take each other's
+    messages. The tasks are shared tasks: they publish through the app made current here.
+    """
+    from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
-    from config.celery import app
+    from config.celery import app as production_app
 
+    app = Celery("dsr-test")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
     if settings.REDIS_URL:
         if not redis_reachable():
             _missing_service("the worker needs Redis at REDIS_URL")
     else:
-        shutil.rmtree(settings.BROKER_DIR, ignore_errors=True)
-        for folder in ("queue", "processed", "control"):
-            (settings.BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
-        yield worker
+        folders = {name: tmp_path / "broker" / name for name in ("queue", "processed", "control")}
+        for folder in folders.values():
+            folder.mkdir(parents=True)
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(folders["queue"]),
+            "data_folder_out": str(folders["queue"]),
+            "processed_folder": str(folders["processed"]),
+            "control_folder": str(folders["control"]),
+            "store_processed": False,
+        }
+    app.set_current()
+    try:
+        app.control.purge()
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=30
+        ) as worker:
+            yield worker
+    finally:
+        production_app.set_current()
+
+
+# --- desk sign-in: a verified (password + one-time code) session -----------------------------
+
+# The RFC 6238 test key: codes can be computed by anyone who reads the test.
+TOTP_TEST_KEY = "3132333435363738393031323334353637383930"
+
+
+def enrol_totp(user: User) -> object:
+    """Give `user` a confirmed authenticator-app device with the test key (idempotent)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=True, defaults={"key": TOTP_TEST_KEY, "name": "Authenticator app"}
+    )
+    return device
+
+
+def totp_code(device: object) -> str:
+    """The code the user's app shows right now, computed from the device's key."""
+    from django_otp.oath import totp
+
+    value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    return f"{value:0{device.digits}d}"
+
+
+@pytest.fixture
+def desk_client(db) -> Callable[[User], object]:
+    """`desk_client(user)`: a test Client signed in to the desk as `user`, two-factor
+    verified (the session a real password + one-time code sign-in leaves behind)."""
+    import time
+
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.middleware import LAST_ACTIVITY_KEY
+
+    def sign_in(user: User, **client_options: object) -> Client:
+        device = enrol_totp(user)
+        client = Client(**client_options)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[LAST_ACTIVITY_KEY] = int(time.time())
+        session.save()
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def desk_login(live_server) -> Callable[[object, User], None]:
+    """`desk_login(page, user)`: sign in through the real pages in the browser — e-mail and
+    password, then the one-time code computed from the user's device key."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def sign_in(page: object, user: User) -> None:
+        device = enrol_totp(user)
+        # A code is accepted once per 30-second step; let a test sign in more than once.
+        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+        page.goto("/accounts/login/")
+        page.get_by_label("E-mail address").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_label("One-time code").fill(totp_code(device))
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/desk/**")
+
+    return sign_in

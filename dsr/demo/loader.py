@@ -8,6 +8,9 @@ product itself would have produced.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import random
 import re
 import unicodedata
@@ -30,6 +33,7 @@ from dsr.models import (
     ProcessingActivity,
     Recipient,
     RefusalGround,
+    ReplyTemplate,
     Request,
     Right,
 )
@@ -75,6 +79,55 @@ CHANNELS = [
     Channel.PHONE,
     Channel.IN_PERSON,
 ]
+# Reply templates the desk offers when writing to a subject (managers edit them in Settings).
+REPLY_TEMPLATES: list[tuple[str, str, str, str]] = [
+    (
+        "Acknowledgement",
+        "",
+        "en",
+        "Dear {name},\n\nWe received your request {reference} and are working on it. You will "
+        "have our answer by {due_date} at the latest.\n\nKind regards,\n{organization}",
+    ),
+    (
+        "Ontvangstbevestiging",
+        "",
+        "nl",
+        "Beste {name},\n\nWe hebben uw verzoek {reference} ontvangen en behandelen het. U "
+        "krijgt ons antwoord uiterlijk op {due_date}.\n\nMet vriendelijke groet,\n{organization}",
+    ),
+    (
+        "Accusé de réception",
+        "",
+        "fr",
+        "Madame, Monsieur {name},\n\nNous avons bien reçu votre demande {reference} et la "
+        "traitons. Vous recevrez notre réponse au plus tard le {due_date}.\n\nCordialement,\n"
+        "{organization}",
+    ),
+    (
+        "Your data is being collected",
+        "access",
+        "en",
+        "Dear {name},\n\nWe are collecting a copy of your personal data from our systems for "
+        "request {reference}. You will receive it, with an explanation of how we use it, by "
+        "{due_date}.\n\nKind regards,\n{organization}",
+    ),
+    (
+        "Uw gegevens worden verzameld",
+        "access",
+        "nl",
+        "Beste {name},\n\nWe verzamelen een kopie van uw persoonsgegevens uit onze systemen "
+        "voor verzoek {reference}. U ontvangt die, met uitleg over hoe we ze gebruiken, uiterlijk "
+        "op {due_date}.\n\nMet vriendelijke groet,\n{organization}",
+    ),
+    (
+        "Erasure under way",
+        "erasure",
+        "en",
+        "Dear {name},\n\nWe are erasing your personal data for request {reference}. Data we "
+        "must keep by law (such as invoices) will be kept only as long as required, and we will "
+        "tell you which.\n\nKind regards,\n{organization}",
+    ),
+]
 REFUSAL_GROUNDS = {
     Right.ERASURE: [RefusalGround.LEGAL_OBLIGATION, RefusalGround.LEGAL_CLAIMS],
     Right.OBJECTION: [RefusalGround.COMPELLING_GROUNDS],
@@ -106,6 +159,7 @@ def load(*, stdout: Callable[[str], None] = print) -> dict[str, int]:
         for spec in data.ORGANIZATIONS:
             organization = _organization(spec)
             staff = _staff(organization, spec["staff"])
+            _reply_templates(organization)
             counts["organizations"] += 1
             counts["staff"] += len(staff)
             if not organization.requests.exists():
@@ -115,7 +169,45 @@ def load(*, stdout: Callable[[str], None] = print) -> dict[str, int]:
             with time_machine.travel(step.at, tick=False):
                 step.run()
         counts["requests"] = sum(len(p.requests) for p in plans)
+    # The controllers' own systems, registered as data sources (dsr/demo/systems.py); built
+    # again when the requests were just created, so their subjects are in them.
+    from dsr.demo import systems
+
+    counts["data_sources"] = systems.load(rebuild=bool(counts["requests"]))
     return counts
+
+
+def demo_totp_key(email: str) -> str:
+    """The demo login's authenticator secret (hex): derived from its e-mail address, so it
+    is the same after every reload and a newcomer's app keeps working. Demo only."""
+    return hmac.new(b"dsr-desk-demo-totp", email.lower().encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def demo_totp_secret(email: str) -> str:
+    """The same secret in base32, as an authenticator app wants it typed."""
+    return base64.b32encode(bytes.fromhex(demo_totp_key(email))).decode()
+
+
+def _two_factor(user: User) -> None:
+    """Enrol the demo login's authenticator app, unless it already has one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(
+            user=user, name="Demo authenticator", key=demo_totp_key(user.email), confirmed=True
+        )
+
+
+def _reply_templates(organization: Organization) -> None:
+    for name, right, language, body in REPLY_TEMPLATES:
+        if language in organization.offered_languages:
+            ReplyTemplate.objects.get_or_create(
+                organization=organization,
+                name=name,
+                right=right,
+                language=language,
+                defaults={"body": body},
+            )
 
 
 def logins() -> list[tuple[str, str, str]]:
@@ -137,6 +229,7 @@ def _admin() -> None:
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save()
+    _two_factor(admin)
 
 
 def _organization(spec: dict) -> Organization:
@@ -193,7 +286,63 @@ def _organization(spec: dict) -> Organization:
             },
         )
         activity.recipients.set([recipients[name] for name in item["recipients"]])
+    _letter_signing(organization)
     return organization
+
+
+def _letter_signing(organization: Organization) -> None:
+    """A self-signed signing certificate and a drawn signature, so demo letters are signed.
+
+    Real organisations upload a certificate from a trust-service provider (letter settings)."""
+    import secrets
+
+    from django.core.files.base import ContentFile
+
+    from dsr.letters import signing
+
+    if not organization.signing_certificate:
+        password = secrets.token_urlsafe(16)
+        signing.organization_set_certificate(
+            organization=organization,
+            data=signing.self_signed_pkcs12(
+                common_name=f"{organization.legal_name} (demo letters)",
+                organization_name=organization.legal_name,
+                country=organization.country,
+                password=password,
+            ),
+            password=password,
+            actor=audit.Actor.system("demo loader"),
+        )
+        organization.refresh_from_db()
+    if not organization.signature_image and organization.signatory_name:
+        organization.signature_image.save(
+            f"{organization.slug}-signature.png",
+            ContentFile(_drawn_signature(organization.signatory_name)),
+        )
+
+
+def _drawn_signature(name: str) -> bytes:
+    """A pen-like scribble, different per name: clearly a demo, never someone's signature."""
+    import io
+    import math
+
+    from PIL import Image, ImageDraw
+
+    width, height = 480, 150
+    image = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    seed = sum(ord(ch) for ch in name)
+    points = []
+    for step in range(220):
+        t = step / 219
+        x = 20 + t * (width - 60)
+        y = height / 2 + 34 * math.sin(t * (9 + seed % 5) + seed) * math.cos(t * 3.1)
+        points.append((x, y - 18 * t))
+    draw.line(points, fill=(18, 42, 110, 255), width=4, joint="curve")
+    draw.line([(40, height - 28), (width - 80, height - 36)], fill=(18, 42, 110, 255), width=3)
+    output = io.BytesIO()
+    image.save(output, format="PNG")
+    return output.getvalue()
 
 
 def _staff(organization: Organization, people: list[dict]) -> dict[str, list[User]]:
@@ -208,6 +357,7 @@ def _staff(organization: Organization, people: list[dict]) -> dict[str, list[Use
         Membership.objects.update_or_create(
             user=user, organization=organization, defaults={"role": person["role"]}
         )
+        _two_factor(user)
         staff[person["role"]].append(user)
     return staff
 

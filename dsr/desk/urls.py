@@ -1,6 +1,64 @@
-"""The officer's desk (issue: the officer's desk)."""
+"""The officer's desk: queue, request page and its actions, logging, settings."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dsr.desk.actions import ACTIONS
+from dsr.desk.views import log_request, queue, request_page, settings
 
 app_name = "desk"
-urlpatterns: list = []
+urlpatterns = [
+    path("", queue.queue, name="queue"),
+    path("export.csv", queue.queue_export, name="queue_export"),
+    path("assign/", queue.queue_assign, name="queue_assign"),
+    path("organization/", queue.organization_choose, name="organization_choose"),
+    path("log/", log_request.log_request, name="log_request"),
+    path("requests/<str:reference>/", request_page.request_page, name="request"),
+    path(
+        "requests/<str:reference>/files/<int:attachment_id>/",
+        request_page.request_file,
+        name="request_file",
+    ),
+    *(
+        path(
+            f"requests/<str:reference>/{name}/",
+            request_page.request_action,
+            {"action": name},
+            name=f"request_{name}",
+        )
+        for name in ACTIONS
+    ),
+    path("settings/", settings.organization_details, name="settings"),
+    path("settings/signatory/", settings.signatory, name="settings_signatory"),
+    path("settings/signature.png", settings.signature_image, name="settings_signature_image"),
+    path("settings/logo.png", settings.logo_image, name="settings_logo_image"),
+    path("settings/members/", settings.member_list, name="settings_members"),
+    path(
+        "settings/members/<int:membership_id>/",
+        settings.member_change,
+        name="settings_member",
+    ),
+    *(
+        pattern
+        for kind in settings.OWNED
+        for pattern in (
+            path(
+                f"settings/{kind}/",
+                settings.owned_list,
+                {"kind": kind},
+                name=f"settings_{kind}",
+            ),
+            path(
+                f"settings/{kind}/<int:pk>/",
+                settings.owned_edit,
+                {"kind": kind},
+                name=f"settings_{kind}_edit",
+            ),
+            path(
+                f"settings/{kind}/<int:pk>/delete/",
+                settings.owned_delete,
+                {"kind": kind},
+                name=f"settings_{kind}_delete",
+            ),
+        )
+    ),
+]

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import struct
+import zlib
+
 import pytest
+from PIL import Image
+from pypdf import PdfWriter
 
 from dsr import audit, crypto
 from dsr.attachments import (
@@ -11,11 +18,29 @@ from dsr.attachments import (
     attachment_read,
     attachment_store,
     clean_file_name,
+    file_check,
 )
 from dsr.models import Attachment, AttachmentKind, EventKind
 
-PDF = b"%PDF-1.7\n% a secret national register number 85.07.30-033.28\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _pdf(**metadata: str) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    if metadata:
+        writer.add_metadata(metadata)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _image(kind: str, **save: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, kind, **save)
+    return buffer.getvalue()
+
+
+PDF = _pdf(**{"/Subject": "a secret national register number 85.07.30-033.28"})
+PNG = _image("PNG")
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
 
 
@@ -131,3 +156,123 @@ def test_key_rotation_reads_old_files(make_request, settings):
         *settings.ENCRYPTION_KEYS,
     ]
     assert attachment_read(attachment) == PDF
+
+
+# --- the checks of the public form (issue: public intake) ----------------------------------
+
+
+def _pdf_with_javascript_in_an_object_stream() -> bytes:
+    """An /OpenAction whose JavaScript action sits in a compressed object stream: the bytes
+    never spell "JavaScript", only parsing the PDF finds it."""
+    header, hidden = b"4 0 ", b"<</S/JavaScript/JS(app.alert(1))>>"
+    packed = zlib.compress(header + hidden)
+    out, offsets = io.BytesIO(), {}
+    out.write(b"%PDF-1.5\n")
+
+    def obj(number: int, body: bytes) -> None:
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+
+    obj(1, b"<</Type/Catalog/Pages 2 0 R/OpenAction 4 0 R>>")
+    obj(2, b"<</Type/Pages/Kids[3 0 R]/Count 1>>")
+    obj(3, b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]>>")
+    obj(
+        5,
+        b"<</Type/ObjStm/N 1/First %d/Filter/FlateDecode/Length %d>>\nstream\n%s\nendstream"
+        % (len(header), len(packed), packed),
+    )
+    xref_at = out.tell()
+    rows = [b"\x00" + struct.pack(">I", 0) + b"\xff\xff"]
+    rows += [b"\x01" + struct.pack(">I", offsets[n]) + b"\x00\x00" for n in (1, 2, 3)]
+    rows.append(b"\x02" + struct.pack(">I", 5) + b"\x00\x00")  # object 4: inside stream 5
+    rows.append(b"\x01" + struct.pack(">I", offsets[5]) + b"\x00\x00")
+    rows.append(b"\x01" + struct.pack(">I", xref_at) + b"\x00\x00")
+    table = b"".join(rows)
+    out.write(
+        b"6 0 obj\n<</Type/XRef/Size 7/W[1 4 2]/Root 1 0 R/Length %d>>\nstream\n%s\nendstream\n"
+        b"endobj\nstartxref\n%d\n%%%%EOF\n" % (len(table), table, xref_at)
+    )
+    return out.getvalue()
+
+
+def test_javascript_hidden_in_an_object_stream_is_found_by_walking_the_pdf():
+    hidden = _pdf_with_javascript_in_an_object_stream()
+    assert b"JavaScript" not in hidden
+    for sanitise in (True, False):
+        with pytest.raises(AttachmentRejected, match="contains scripts"):
+            file_check(hidden, "id.pdf", sanitise=sanitise)
+
+
+def test_escaped_names_do_not_hide_javascript_from_the_byte_scan():
+    escaped = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction<</S/J#61vaScript/J#53(app.alert(1))>>>>"
+        b"endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    with pytest.raises(AttachmentRejected, match="contains scripts"):
+        file_check(escaped, "id.pdf", sanitise=False)  # unparseable, so only the scan sees it
+
+
+def test_a_plain_go_to_open_action_is_not_active_content():
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    writer.open_destination = writer.pages[0]  # what LibreOffice writes: /OpenAction [page /XYZ]
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    assert b"/OpenAction" in buffer.getvalue()
+    assert file_check(buffer.getvalue(), "letter.pdf", sanitise=True).content_type == (
+        "application/pdf"
+    )
+
+
+def test_subject_images_lose_their_metadata_and_officer_evidence_keeps_every_byte(make_request):
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    photo = _image("JPEG", exif=exif.tobytes())
+    request = make_request()
+    from_subject = store(request, photo, name="photo.jpg")
+    assert b"SecretCam" not in attachment_read(from_subject)
+    assert from_subject.sha256 == hashlib.sha256(attachment_read(from_subject)).hexdigest()
+
+    evidence = attachment_store(
+        request=request,
+        content=photo,
+        original_name="photo.jpg",
+        kind=AttachmentKind.EVIDENCE,
+        actor=audit.Actor.system(),
+    )
+    assert attachment_read(evidence) == photo
+    assert evidence.sha256 == hashlib.sha256(photo).hexdigest()
+
+
+def test_an_image_claiming_too_many_pixels_is_refused_before_it_is_decoded():
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 6_000)).save(buffer, "PNG")  # 60 megapixels in a few kilobytes
+    assert len(buffer.getvalue()) < 100_000
+    with pytest.raises(AttachmentRejected, match="too many pixels"):
+        file_check(buffer.getvalue(), "bomb.png", sanitise=True)
+
+
+def test_large_photos_are_scaled_to_a_readable_size():
+    buffer = io.BytesIO()
+    Image.new("RGB", (6000, 4000), (255, 255, 255)).save(buffer, "JPEG")
+    checked = file_check(buffer.getvalue(), "big.jpg", sanitise=True)
+    assert Image.open(io.BytesIO(checked.content)).size == (4000, 2667)
+
+
+def test_a_password_protected_pdf_from_the_subject_is_refused():
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    writer.encrypt("secret")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(AttachmentRejected, match="protected with a password"):
+        file_check(buffer.getvalue(), "id.pdf", sanitise=True)
+    assert file_check(buffer.getvalue(), "id.pdf", sanitise=False)  # an officer's evidence
+
+
+def test_messages_are_in_the_active_language():
+    from django.utils import translation
+
+    dutch = pytest.raises(AttachmentRejected, match="Alleen PDF-, JPEG- en PNG-bestanden")
+    with translation.override("nl"), dutch:
+        file_check(ELF, "x.pdf", sanitise=True)

@@ -11,6 +11,19 @@ from dsr.models import EventKind, Message, OutboundEmail, Status
 SUBJECT = audit.Actor.subject()
 
 
+def _blank_pdf() -> bytes:
+    """A real one-page PDF: files from the subject are parsed and walked (dsr/attachments.py)."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def send_all() -> None:
     for email in OutboundEmail.objects.filter(sent_at__isnull=True):
         emails.email_send(email.pk)
@@ -77,7 +90,7 @@ def test_subject_answer_with_a_file_resumes_and_tells_the_assignee(
     request = workflow.request_ask_information(request=request, message="ID?", actor=officer_actor)
     scan = attachment_store(
         request=request,
-        content=b"%PDF-1.4 x",
+        content=_blank_pdf(),
         original_name="id.pdf",
         kind="identity_proof",
         actor=SUBJECT,

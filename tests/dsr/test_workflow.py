@@ -24,7 +24,21 @@ from dsr.models import (
     Status,
 )
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def _blank_pdf() -> bytes:
+    """A real one-page PDF: files from the subject are parsed and walked (dsr/attachments.py)."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = _blank_pdf()
 SUBJECT = audit.Actor.subject()
 
 
@@ -87,6 +101,12 @@ def test_logged_request_runs_from_the_date_of_receipt_not_today(make_request):
 def test_date_of_receipt_in_the_future_is_refused(make_request):
     with pytest.raises(workflow.InvalidInput, match="future"):
         make_request(received_at=datetime.now(UTC) + timedelta(days=1))
+    assert Request.objects.count() == 0
+
+
+def test_date_of_receipt_before_the_gdpr_applied_is_refused(make_request):
+    with pytest.raises(workflow.InvalidInput, match="25 May 2018"):
+        make_request(received_at=datetime(418, 2, 22, 2, 53, tzinfo=UTC))
     assert Request.objects.count() == 0
 
 

@@ -22,3 +22,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {loader.DEMO_PASSWORD}):")
         for organization, role, email in loader.logins():
             self.stdout.write(f"  {email:<42} {role:<24} {organization}")
+        self.stdout.write("")
+        self.stdout.write(
+            "Sign-in asks for a one-time code. Add a login's key to an authenticator app "
+            "(time-based, 6 digits, 30 s), or print the current code with "
+            "`.venv/bin/python manage.py demo_code EMAIL`:"
+        )
+        for _organization, _role, email in loader.logins():
+            self.stdout.write(f"  {email:<42} {loader.demo_totp_secret(email)}")

@@ -1,0 +1,263 @@
+"""What the API reads and writes. Writes are validated here and carried out by dsr/workflow.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Language
+from dsr import workflow
+from dsr.models import (
+    AnswerChannel,
+    Attachment,
+    AttachmentKind,
+    Channel,
+    Event,
+    EvidenceKind,
+    Outcome,
+    RefusalGround,
+    Request,
+    Right,
+)
+
+# The workflow's action names as the API's action paths (those the API offers).
+API_ACTIONS = {
+    "assign": "assign",
+    "decide_identity": "verify-identity",
+    "ask_information": "request-information",
+    "record_information": "information-received",
+    "extend": "extend",
+    "refuse": "refuse",
+    "complete": "complete",
+    "withdraw": "withdraw",
+}
+
+# The public form owns the web channel (with its e-mail confirmation); the API logs the rest.
+API_CHANNELS = [choice for choice in Channel.choices if choice[0] != Channel.WEB]
+
+
+class StrictSerializer(serializers.Serializer):
+    """Unknown fields are an error, not silently ignored (a typo must not lose data)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Expected a JSON object."]}, code="invalid"
+            )
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown field."] for name in unknown}, code="unknown_field"
+            )
+        return super().to_internal_value(data)
+
+
+class OptionalChoiceField(serializers.ChoiceField):
+    """A choice that is not made yet: stored as "", shown as null."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return value or None
+
+
+class RequestSerializer(serializers.ModelSerializer):
+    identity_evidence = OptionalChoiceField(choices=EvidenceKind.choices)
+    outcome = OptionalChoiceField(choices=Outcome.choices)
+    refusal_ground = OptionalChoiceField(choices=RefusalGround.choices)
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    assignee = serializers.SerializerMethodField(help_text="The assignee's e-mail, or null.")
+    days_left = serializers.SerializerMethodField(
+        help_text="Days until the effective due date in the organisation's time zone; "
+        "negative when overdue."
+    )
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="The actions the request's state allows now."
+    )
+    status_page_url = serializers.SerializerMethodField(
+        help_text="The subject's private status page; give it only to the subject."
+    )
+
+    class Meta:
+        model = Request
+        fields = [
+            "reference",
+            "organization",
+            "submission_id",
+            "right",
+            "status",
+            "channel",
+            "language",
+            "answer_channel",
+            "received_at",
+            "due_date",
+            "extended_due_date",
+            "effective_due_date",
+            "days_left",
+            "paused_days",
+            "identity_status",
+            "identity_evidence",
+            "assignee",
+            "outcome",
+            "refusal_ground",
+            "closed_at",
+            "subject_name",
+            "subject_email",
+            "subject_postal_address",
+            "subject_customer_number",
+            "description",
+            "allowed_actions",
+            "status_page_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.EmailField(allow_null=True))
+    def get_assignee(self, request: Request) -> str | None:
+        return request.assignee.email if request.assignee else None
+
+    def get_days_left(self, request: Request) -> int:
+        from dsr import deadlines
+
+        today = deadlines.receipt_date(timezone.now(), time_zone=request.organization.time_zone)
+        return request.days_left(today)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, request: Request) -> list[str]:
+        return [
+            API_ACTIONS[name] for name in workflow.allowed_actions(request) if name in API_ACTIONS
+        ]
+
+    def get_status_page_url(self, request: Request) -> str:
+        from django.conf import settings
+
+        return f"{settings.SITE_URL}/r/{request.public_token}/"
+
+
+class RequestCreateSerializer(StrictSerializer):
+    organization = serializers.SlugField(
+        required=False,
+        help_text="Slug of the organisation; only for desk sessions of several organisations "
+        "(a token always acts for its own).",
+    )
+    right = serializers.ChoiceField(choices=Right.choices)
+    channel = serializers.ChoiceField(choices=API_CHANNELS, default=Channel.API)
+    language = serializers.ChoiceField(choices=Language.choices)
+    answer_channel = serializers.ChoiceField(
+        choices=AnswerChannel.choices, default=AnswerChannel.EMAIL
+    )
+    received_at = serializers.DateTimeField(
+        required=False,
+        help_text="When the request reached the controller (for requests received through "
+        "another channel); defaults to now; never in the future.",
+    )
+    subject_name = serializers.CharField(max_length=200)
+    subject_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    subject_postal_address = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000
+    )
+    subject_customer_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=100
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = [
+            "sequence",
+            "created_at",
+            "kind",
+            "actor_kind",
+            "actor_label",
+            "data",
+            "payload",
+            "payload_hash",
+            "previous_hash",
+            "hash",
+        ]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "kind",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "created_at",
+            "destroyed_at",
+        ]
+        read_only_fields = fields
+
+
+class AttachmentUploadSerializer(StrictSerializer):
+    file = serializers.FileField(help_text="PDF, JPEG or PNG, at most 10 MB.")
+    kind = serializers.ChoiceField(
+        choices=AttachmentKind.choices, default=AttachmentKind.CORRESPONDENCE
+    )
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+class AssignSerializer(StrictSerializer):
+    assignee = serializers.EmailField(
+        allow_null=True, help_text="An officer's e-mail address, or null to unassign."
+    )
+
+
+class VerifyIdentitySerializer(StrictSerializer):
+    verified = serializers.BooleanField(
+        help_text="true: identity established (identity documents are destroyed); "
+        "false: it could not be."
+    )
+    evidence = serializers.ChoiceField(choices=EvidenceKind.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+class MessageSerializer(StrictSerializer):
+    message = serializers.CharField(max_length=20_000)
+
+
+class OptionalMessageSerializer(StrictSerializer):
+    message = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+class ExtendSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=20_000)
+
+
+class RefuseSerializer(StrictSerializer):
+    ground = serializers.ChoiceField(choices=RefusalGround.choices)
+    explanation = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+class CompleteSerializer(StrictSerializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+class WithdrawSerializer(StrictSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable, e.g. `transition_not_allowed`.")
+    message = serializers.CharField(help_text="For people.")
+    fields = serializers.DictField(required=False, help_text="Per-field messages.")
+    allowed = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Actions allowed now (409)."
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()

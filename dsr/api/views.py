@@ -1,0 +1,378 @@
+"""REST API v1: requests, their history and files, and the workflow's actions.
+
+Views validate and call dsr/workflow.py; they hold no rules. Every queryset goes
+through `auth.scope_queryset`, so another organisation's reference is a 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request as ApiRequest
+from rest_framework.response import Response
+
+from accounts.models import Organization, User
+from dsr import audit, workflow
+from dsr.api import serializers as s
+from dsr.api.auth import may_write, organizations_of, scope_queryset, token_of
+from dsr.api.errors import error_body
+from dsr.api.filters import RequestFilter
+from dsr.attachments import AttachmentRejected, attachment_store
+from dsr.models import IdempotencyKey, Request
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="Invalid input"),
+    401: OpenApiResponse(s.ErrorSerializer, description="No or invalid token"),
+    403: OpenApiResponse(s.ErrorSerializer, description="Not allowed (e.g. a read-only token)"),
+    404: OpenApiResponse(s.ErrorSerializer, description="No such request in your organisation"),
+    409: OpenApiResponse(s.ErrorSerializer, description="Not allowed in the current state"),
+    429: OpenApiResponse(s.ErrorSerializer, description="Too many requests; see Retry-After"),
+}
+READ_ERRORS = {code: ERRORS[code] for code in (401, 404, 429)}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERRORS[code] for code in codes}
+
+
+ACTION_RESPONSES = {200: s.RequestSerializer, **_errors(400, 401, 403, 404, 409, 429)}
+
+
+class RequestCursor(CursorPagination):
+    """Newest first by id: a unique order, so each page is an index range however deep."""
+
+    ordering = "-pk"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def actor_of(request: ApiRequest) -> audit.Actor:
+    token = token_of(request)
+    if token is not None:
+        return audit.Actor.api(token.name)
+    return audit.Actor.for_user(request.user)
+
+
+@extend_schema(tags=["requests"])
+class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.RequestSerializer
+    lookup_field = "reference"
+    lookup_value_regex = r"[A-Z]{2,8}-\d{4}-\d{5,}"
+    pagination_class = RequestCursor
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RequestFilter
+    parser_classes = [JSONParser]
+
+    def get_queryset(self):
+        return scope_queryset(
+            self.request, Request.objects.select_related("organization", "assignee")
+        )
+
+    def _writable(self) -> Request:
+        request_obj = self.get_object()
+        if not may_write(self.request, request_obj.organization):
+            raise PermissionDenied("You may read this request but not act on it.")
+        return request_obj
+
+    def _input(self, serializer_class: type) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _answer(self, request_obj: Request, code: int = status.HTTP_200_OK) -> Response:
+        request_obj = self.get_queryset().get(pk=request_obj.pk)
+        return Response(s.RequestSerializer(request_obj).data, status=code)
+
+    @extend_schema(
+        summary="List requests",
+        description="The queue's filters; newest first; cursor pages (follow `next`).",
+        parameters=[
+            OpenApiParameter(
+                "due_within",
+                {"type": "integer", "minimum": 0, "maximum": 366},
+                description="Open requests due within this many days (overdue included).",
+            )
+        ],
+        responses={200: s.RequestSerializer(many=True), **_errors(400, 401, 404, 429)},
+    )
+    def list(self, request: ApiRequest, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="Read one request", responses={200: s.RequestSerializer, **READ_ERRORS})
+    def retrieve(self, request: ApiRequest, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="File a request (one right)",
+        description="Creates one request for one right. Send an `Idempotency-Key` header to "
+        "retry safely: the same key with the same body returns the same request.",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False
+            )
+        ],
+        request=s.RequestCreateSerializer,
+        responses={
+            201: s.RequestSerializer,
+            200: s.RequestSerializer,
+            **_errors(400, 401, 403, 429),
+        },
+        examples=[
+            OpenApiExample(
+                "In-app 'delete my account' button",
+                value={
+                    "right": "erasure",
+                    "language": "nl",
+                    "subject_name": "Jan Peeters",
+                    "subject_email": "jan.peeters@example.com",
+                    "subject_customer_number": "OPM-C10442",
+                    "description": "Verwijder mijn account uit de app.",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def create(self, request: ApiRequest) -> Response:
+        data = self._input(s.RequestCreateSerializer)
+        organization = self._organization(data.pop("organization", None))
+        key = request.headers.get("Idempotency-Key", "").strip()
+        token = token_of(request)
+        if key and token is not None:
+            return self._create_idempotent(token, key, organization, data)
+        (created,) = self._submit(organization, data)
+        return self._answer(created, status.HTTP_201_CREATED)
+
+    def _organization(self, slug: str | None) -> Organization:
+        organizations = organizations_of(self.request)
+        if slug:
+            organization = organizations.filter(slug=slug).first()
+            if organization is None:
+                raise ValidationError({"organization": ["Unknown organisation."]})
+        else:
+            candidates = list(organizations[:2])
+            if len(candidates) != 1:
+                raise ValidationError({"organization": ["Say which organisation."]})
+            organization = candidates[0]
+        if not may_write(self.request, organization):
+            raise PermissionDenied("You may not file requests for this organisation.")
+        return organization
+
+    def _submit(self, organization: Organization, data: dict[str, Any]) -> list[Request]:
+        right = data.pop("right")
+        return workflow.submission_create(
+            organization=organization, rights=[right], actor=actor_of(self.request), **data
+        )
+
+    def _create_idempotent(
+        self, token: Any, key: str, organization: Organization, data: dict[str, Any]
+    ) -> Response:
+        if len(key) > 200:
+            raise ValidationError({"Idempotency-Key": ["At most 200 characters."]})
+        body_hash = hashlib.sha256(self.request.body).hexdigest()
+        try:
+            with transaction.atomic():
+                (created,) = self._submit(organization, dict(data))
+                IdempotencyKey.objects.create(
+                    token=token, key=key, body_hash=body_hash, submission_id=created.submission_id
+                )
+            return self._answer(created, status.HTTP_201_CREATED)
+        except IntegrityError:
+            previous = IdempotencyKey.objects.filter(token=token, key=key).first()
+            if previous is None:
+                raise
+        if previous.body_hash != body_hash:
+            return Response(
+                error_body(
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used with a different body.",
+                ),
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        original = self.get_queryset().filter(submission_id=previous.submission_id).first()
+        response = self._answer(original, status.HTTP_200_OK)
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+    # --- history and files --------------------------------------------------------------------
+
+    @extend_schema(
+        summary="The request's events (its audit trail, with hashes)",
+        responses={200: s.EventSerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def events(self, request: ApiRequest, reference: str) -> Response:
+        request_obj = self.get_object()
+        events = request_obj.events.order_by("sequence")
+        return Response(s.EventSerializer(events, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The request's attachments (metadata)",
+        responses={200: s.AttachmentSerializer(many=True), **READ_ERRORS},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Upload an attachment (same file rules as the public form)",
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer, **_errors(400, 401, 403, 404, 429)},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filter_backends=[],
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def attachments(self, request: ApiRequest, reference: str) -> Response:
+        if request.method == "GET":
+            request_obj = self.get_object()
+            return Response(
+                s.AttachmentSerializer(request_obj.attachments.order_by("pk"), many=True).data
+            )
+        request_obj = self._writable()
+        data = self._input(s.AttachmentUploadSerializer)
+        upload = data["file"]
+        if upload.size > 10 * 1024 * 1024:
+            raise ValidationError({"file": ["The file is larger than 10 MB."]})
+        try:
+            attachment = attachment_store(
+                request=request_obj,
+                content=upload.read(),
+                original_name=upload.name,
+                kind=data["kind"],
+                actor=actor_of(request),
+            )
+        except AttachmentRejected as rejected:
+            raise ValidationError({"file": [str(rejected)]}) from None
+        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    # --- actions, each through dsr/workflow.py ------------------------------------------------
+
+    def _act(self, serializer_class: type, run: Any) -> Response:
+        request_obj = self._writable()
+        data = self._input(serializer_class)
+        result = run(request_obj, data, actor_of(self.request))
+        return self._answer(result if isinstance(result, Request) else request_obj)
+
+    @extend_schema(
+        summary="Assign (or unassign)", request=s.AssignSerializer, responses=ACTION_RESPONSES
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request: ApiRequest, reference: str) -> Response:
+        def run(request_obj: Request, data: dict, actor: audit.Actor) -> Request:
+            assignee = None
+            if data["assignee"]:
+                assignee = User.objects.filter(email__iexact=data["assignee"]).first()
+                if assignee is None:
+                    raise ValidationError({"assignee": ["No officer with this e-mail address."]})
+            return workflow.request_assign(request=request_obj, assignee=assignee, actor=actor)
+
+        return self._act(s.AssignSerializer, run)
+
+    @extend_schema(
+        summary="Record the identity decision",
+        request=s.VerifyIdentitySerializer,
+        responses=ACTION_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="verify-identity")
+    def verify_identity(self, request: ApiRequest, reference: str) -> Response:
+        return self._act(
+            s.VerifyIdentitySerializer,
+            lambda request_obj, data, actor: workflow.identity_decide(
+                request=request_obj,
+                verified=data["verified"],
+                evidence=data["evidence"],
+                note=data.get("note", ""),
+                actor=actor,
+            ),
+        )
+
+    @extend_schema(
+        summary="Ask the subject for information (pauses the clock)",
+        request=s.MessageSerializer,
+        responses=ACTION_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="request-information")
+    def request_information(self, request: ApiRequest, reference: str) -> Response:
+        return self._act(
+            s.MessageSerializer,
+            lambda request_obj, data, actor: workflow.request_ask_information(
+                request=request_obj, message=data["message"], actor=actor
+            ),
+        )
+
+    @extend_schema(
+        summary="Record that the subject answered (resumes the clock)",
+        request=s.OptionalMessageSerializer,
+        responses=ACTION_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="information-received")
+    def information_received(self, request: ApiRequest, reference: str) -> Response:
+        return self._act(
+            s.OptionalMessageSerializer,
+            lambda request_obj, data, actor: workflow.request_record_information(
+                request=request_obj, message=data.get("message", ""), actor=actor
+            ),
+        )
+
+    @extend_schema(
+        summary="Extend by two months (once, within the first month)",
+        request=s.ExtendSerializer,
+        responses=ACTION_RESPONSES,
+    )
+    @action(detail=True, methods=["post"])
+    def extend(self, request: ApiRequest, reference: str) -> Response:
+        return self._act(
+            s.ExtendSerializer,
+            lambda request_obj, data, actor: workflow.request_extend(
+                request=request_obj, reason=data["reason"], actor=actor
+            ),
+        )
+
+    @extend_schema(
+        summary="Refuse on a ground", request=s.RefuseSerializer, responses=ACTION_RESPONSES
+    )
+    @action(detail=True, methods=["post"])
+    def refuse(self, request: ApiRequest, reference: str) -> Response:
+        return self._act(
+            s.RefuseSerializer,
+            lambda request_obj, data, actor: workflow.request_refuse(
+                request=request_obj,
+                ground=data["ground"],
+                explanation=data.get("explanation", ""),
+                actor=actor,
+            ),
+        )
+
+    @extend_schema(
+        summary="Complete with an outcome", request=s.CompleteSerializer, responses=ACTION_RESPONSES
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request: ApiRequest, reference: str) -> Response:
+        return self._act(
+            s.CompleteSerializer,
+            lambda request_obj, data, actor: workflow.request_complete(
+                request=request_obj, outcome=data["outcome"], note=data.get("note", ""), actor=actor
+            ),
+        )
+
+    @extend_schema(summary="Withdraw", request=s.WithdrawSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: ApiRequest, reference: str) -> Response:
+        return self._act(
+            s.WithdrawSerializer,
+            lambda request_obj, data, actor: workflow.request_withdraw(
+                request=request_obj, reason=data.get("reason", ""), actor=actor
+            ),
+        )

@@ -1,0 +1,243 @@
+"""Webhooks: tell the controller's systems what happened, signed, retried, logged.
+
+A delivery is a row written in the same transaction as the Event that caused it
+(the database is the truth); the worker POSTs it once the transaction commits and
+retries with back-off. The body carries the reference and dates, no personal data.
+
+Signature header: `X-DSR-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
+with the endpoint's secret (shown once when the endpoint is created).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from accounts.models import Organization
+from dsr import crypto
+from dsr.models import Event, EventKind, WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger(__name__)
+Topic = WebhookEndpoint.Topic
+TIMEOUT_SECONDS = 10
+MAX_ATTEMPTS = 8
+
+STATUS_EVENTS = {
+    EventKind.EMAIL_CONFIRMED,
+    EventKind.IDENTITY_VERIFIED,
+    EventKind.INFORMATION_REQUESTED,
+    EventKind.INFORMATION_RECEIVED,
+    EventKind.COMPLETED,
+    EventKind.REFUSED,
+    EventKind.WITHDRAWN,
+}
+
+
+class WebhookRejected(ValueError):
+    """The endpoint cannot be registered; the message says why."""
+
+
+def topics_for(event: Event) -> list[str]:
+    """Which webhook topics an audit event stands for."""
+    topics = []
+    if event.kind == EventKind.RECEIVED:
+        topics.append(Topic.REQUEST_CREATED)
+    if event.kind in STATUS_EVENTS:
+        topics.append(Topic.STATUS_CHANGED)
+    if event.kind == EventKind.COMPLETED:
+        topics.append(Topic.COMPLETED)
+    if event.kind == EventKind.REMINDER_SENT:
+        overdue = event.data.get("threshold") == "overdue"
+        topics.append(Topic.OVERDUE if overdue else Topic.DUE_SOON)
+    if event.kind.startswith("letter.") and event.kind.endswith("issued"):
+        topics.append(Topic.LETTER_ISSUED)
+    return topics
+
+
+def validate_url(url: str) -> str:
+    """HTTPS to a public address; plain HTTP or private addresses only where settings allow
+    (development and tests), so the desk cannot be used to probe the internal network."""
+    parts = urlsplit(url)
+    allow_http = getattr(settings, "WEBHOOKS_ALLOW_HTTP", False)
+    if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
+        raise WebhookRejected("The endpoint must use https://.")
+    if not parts.hostname or parts.username or parts.password:
+        raise WebhookRejected("The endpoint needs a host name and no credentials in the URL.")
+    if not getattr(settings, "WEBHOOKS_ALLOW_PRIVATE", False):
+        try:
+            addresses = {
+                info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)
+            }
+        except socket.gaierror:
+            raise WebhookRejected("The endpoint's host name does not resolve.") from None
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%")[0])
+            if not ip.is_global:
+                raise WebhookRejected("The endpoint resolves to a private or local address.")
+    return url
+
+
+@transaction.atomic
+def webhook_create(
+    *, organization: Organization, url: str, topics: list[str]
+) -> tuple[WebhookEndpoint, str]:
+    """Register an endpoint; returns it and the one and only copy of its signing secret."""
+    unknown = sorted(set(topics) - set(Topic.values))
+    if unknown or not topics:
+        raise WebhookRejected(f"Choose events from: {', '.join(Topic.values)}.")
+    secret = secrets.token_urlsafe(32)
+    endpoint = WebhookEndpoint.objects.create(
+        organization=organization,
+        url=validate_url(url),
+        topics=sorted(set(topics)),
+        secret=crypto.encrypt(secret.encode()),
+    )
+    return endpoint, secret
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def verify(secret: str, header: str, body: bytes, *, tolerance: int = 300) -> bool:
+    """What a receiver does: check the signature and that it is recent (replays fail)."""
+    try:
+        fields = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(fields["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), header)
+
+
+def _body(event: Event, topic: str) -> str:
+    request = event.request
+    payload: dict[str, Any] = {
+        "topic": topic,
+        "event": {
+            "sequence": event.sequence,
+            "kind": event.kind,
+            "at": event.created_at.isoformat(),
+        },
+        "organization": event.organization.slug,
+    }
+    if request is not None:
+        payload["request"] = {
+            "reference": request.reference,
+            "right": request.right,
+            "status": request.status,
+            "channel": request.channel,
+            "received_at": request.received_at.isoformat(),
+            "due_date": request.due_date.isoformat(),
+            "extended_due_date": request.extended_due_date.isoformat()
+            if request.extended_due_date
+            else None,
+            "effective_due_date": request.effective_due_date.isoformat(),
+            "outcome": request.outcome or None,
+        }
+    return json.dumps(payload, separators=(",", ":"))
+
+
+@receiver(post_save, sender=Event, dispatch_uid="webhooks_from_events")
+def _on_event(sender: type, instance: Event, created: bool, **kwargs: Any) -> None:
+    if not created:
+        return
+    topics = topics_for(instance)
+    if not topics:
+        return
+    endpoints = WebhookEndpoint.objects.filter(
+        organization_id=instance.organization_id, active=True
+    )
+    for endpoint in endpoints:
+        for topic in topics:
+            if topic in endpoint.topics:
+                delivery = WebhookDelivery.objects.create(
+                    endpoint=endpoint, topic=topic, body=_body(instance, topic)
+                )
+                transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+
+
+def _enqueue(delivery_id: int) -> None:
+    from dsr import tasks
+
+    try:
+        tasks.webhook_deliver.delay(delivery_id)
+    except Exception:  # broker down: the sweep picks the delivery up
+        log.warning("could not enqueue webhook delivery %s", delivery_id, exc_info=True)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def deliver(delivery_id: int) -> bool:
+    """POST one delivery. True when delivered (or already done); False to retry later."""
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None or delivery.delivered_at or delivery.failed_at:
+        return True
+    endpoint = delivery.endpoint
+    body = delivery.body.encode()
+    secret = crypto.decrypt(bytes(endpoint.secret)).decode()
+    http_request = urllib.request.Request(  # noqa: S310 — the scheme was validated on creation
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "DSR-Desk-Webhooks/1",
+            "X-DSR-Topic": delivery.topic,
+            "X-DSR-Delivery": str(delivery.pk),
+            "X-DSR-Signature": sign(secret, int(time.time()), body),
+        },
+    )
+    code, error = None, ""
+    try:
+        with _opener.open(http_request, timeout=TIMEOUT_SECONDS) as response:
+            code = response.status
+    except urllib.error.HTTPError as exc:
+        code, error = exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+    delivery.attempts += 1
+    delivery.response_code = code
+    delivery.last_error = error
+    ok = code is not None and 200 <= code < 300
+    if ok:
+        delivery.delivered_at = timezone.now()
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.failed_at = timezone.now()
+    delivery.save(
+        update_fields=["attempts", "response_code", "last_error", "delivered_at", "failed_at"]
+    )
+    return ok or delivery.failed_at is not None
+
+
+def pending(older_than_seconds: int = 300):
+    """Deliveries neither delivered nor given up whose task seems lost."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return WebhookDelivery.objects.filter(
+        delivered_at__isnull=True, failed_at__isnull=True, created_at__lt=cutoff
+    )

@@ -1,0 +1,814 @@
+"""A controller's database, reached by URL through SQLAlchemy Core (no hand-built SQL).
+
+The source's `config["tables"]` is a declarative map, checked against the real schema
+when the source is saved (`validate`):
+
+    {"table": "customers", "key": "id",
+     "match": {"email": "subject_email", "customer_number": "subject_customer_number"},
+     "export": ["id", "name", "email"],
+     "erase": {"action": "anonymise", "columns": {"name": {"method": "fixed", "value": "-"},
+                                                   "email": {"method": "hash"}}},
+     "restrict": {"column": "processing_restricted", "value": true},
+     "rectify": ["name", "street"]}
+    {"table": "power_readings", "parent": "gateways", "foreign_key": "gateway_id",
+     "export": ["measured_at", "watts"], "erase": {"action": "delete"}}
+    {"table": "invoices", "parent": "customers", "foreign_key": "customer_id",
+     "erase": {"action": "keep", "legal_ground": "Accounting law", "retention": "7 years"}}
+
+`schema` (optional) names the database schema of every table (PostgreSQL).
+A table with `match` is found by the request's e-mail (case-insensitive) or customer
+number; a table with `parent` through its foreign key. Erasure works children first, in
+batches of `batch_rows` keyed on the table's key, one short transaction per batch; the
+step's state records each batch *before* it is applied (and the subject's root keys
+before anything changes), so a run killed at any point resumes and counts each row once.
+Every anonymisation is idempotent (a keyed hash is recognisable, coarsening twice is
+coarsening once), so re-applying a batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from dsr.connectors.base import (
+    ConfigError,
+    Connector,
+    Entry,
+    Outcome,
+    PermanentError,
+    PlanLine,
+    StepContext,
+    Subject,
+    TransientError,
+)
+from dsr.models import Right
+
+SUBJECT_FIELDS = ("subject_email", "subject_customer_number")
+ERASE_ACTIONS = ("delete", "anonymise", "keep")
+ANONYMISE_METHODS = ("null", "fixed", "hash", "coarsen_location", "coarsen_timestamp")
+TIMESTAMP_UNITS = ("hour", "day", "month", "year")
+# A table matched directly holds accounts, not readings: more matches is a mapping mistake.
+MAX_DIRECT_MATCHES = 10_000
+DEFAULT_BATCH_ROWS = 10_000
+HASH_PREFIX = "anon-"
+_HASHED = re.compile(r"^anon-[0-9a-f]{8,}$")
+
+
+# --- the map -------------------------------------------------------------------------------
+
+
+@dataclass
+class TableSpec:
+    table: str
+    label: str
+    key: str = "id"
+    match: dict[str, str] = field(default_factory=dict)
+    parent: str = ""
+    foreign_key: str = ""
+    parent_key: str = ""
+    export: list[str] = field(default_factory=list)
+    portable: bool = True
+    erase: dict[str, Any] = field(default_factory=lambda: {"action": "delete"})
+    restrict: dict[str, Any] | None = None
+    rectify: list[str] = field(default_factory=list)
+    depth: int = 0
+
+    @property
+    def erase_action(self) -> str:
+        return self.erase.get("action", "delete")
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{where} must be a list of column names")
+    return value
+
+
+def parse_map(config: dict[str, Any]) -> list[TableSpec]:
+    """The map's tables in dependency order (parents first), or a ConfigError saying why not."""
+    raw_tables = config.get("tables")
+    if not isinstance(raw_tables, list) or not raw_tables:
+        raise ConfigError("the map needs a list of tables ('tables')")
+    specs: dict[str, TableSpec] = {}
+    for position, raw in enumerate(raw_tables, 1):
+        if not isinstance(raw, dict) or not isinstance(raw.get("table"), str) or not raw["table"]:
+            raise ConfigError(f"table #{position} of the map has no 'table' name")
+        name = raw["table"]
+        if name in specs:
+            raise ConfigError(f"table '{name}' appears twice in the map")
+        unknown = set(raw) - {
+            "table", "label", "key", "match", "parent", "foreign_key", "parent_key", "export",
+            "portable", "erase", "restrict", "rectify",
+        }  # fmt: skip
+        if unknown:
+            raise ConfigError(f"table '{name}': unknown setting(s) {', '.join(sorted(unknown))}")
+        match = raw.get("match") or {}
+        if not isinstance(match, dict):
+            raise ConfigError(f"table '{name}': 'match' must map columns to request fields")
+        for column, subject_field in match.items():
+            if subject_field not in SUBJECT_FIELDS:
+                raise ConfigError(
+                    f"table '{name}': column '{column}' matches '{subject_field}'; use one of "
+                    f"{', '.join(SUBJECT_FIELDS)}"
+                )
+        parent = raw.get("parent") or ""
+        if bool(match) == bool(parent):
+            raise ConfigError(
+                f"table '{name}' needs either 'match' (found by the subject's e-mail or "
+                "customer number) or 'parent' with 'foreign_key' (found through another table)"
+            )
+        if parent and not raw.get("foreign_key"):
+            raise ConfigError(f"table '{name}': 'parent' needs a 'foreign_key' column")
+        erase = raw.get("erase") or {"action": "delete"}
+        _check_erase(name, erase)
+        restrict = raw.get("restrict")
+        if restrict is not None and (
+            not isinstance(restrict, dict) or not isinstance(restrict.get("column"), str)
+        ):
+            raise ConfigError(f"table '{name}': 'restrict' needs a 'column' (and a 'value')")
+        specs[name] = TableSpec(
+            table=name,
+            label=str(raw.get("label") or name),
+            key=str(raw.get("key") or "id"),
+            match=dict(match),
+            parent=parent,
+            foreign_key=str(raw.get("foreign_key") or ""),
+            parent_key=str(raw.get("parent_key") or ""),
+            export=_strings(raw.get("export"), f"table '{name}': 'export'"),
+            portable=bool(raw.get("portable", True)),
+            erase=erase,
+            restrict=restrict,
+            rectify=_strings(raw.get("rectify"), f"table '{name}': 'rectify'"),
+        )
+    for spec in specs.values():
+        seen = {spec.table}
+        current = spec
+        while current.parent:
+            if current.parent not in specs:
+                raise ConfigError(
+                    f"table '{current.table}': its parent '{current.parent}' is not in the map"
+                )
+            current = specs[current.parent]
+            if current.table in seen:
+                raise ConfigError(f"table '{spec.table}': its parents form a loop")
+            seen.add(current.table)
+            spec.depth += 1
+    for spec in specs.values():
+        if spec.erase_action == "delete":
+            for child in specs.values():
+                if _descends_from(child, spec, specs) and child.erase_action == "keep":
+                    raise ConfigError(
+                        f"table '{spec.table}' cannot be deleted while '{child.table}' is kept "
+                        "and refers to it; anonymise it instead"
+                    )
+    return sorted(specs.values(), key=lambda s: s.depth)
+
+
+def _descends_from(child: TableSpec, ancestor: TableSpec, specs: dict[str, TableSpec]) -> bool:
+    current = child
+    while current.parent:
+        if current.parent == ancestor.table:
+            return True
+        current = specs[current.parent]
+    return False
+
+
+def _check_erase(name: str, erase: Any) -> None:
+    if not isinstance(erase, dict) or erase.get("action") not in ERASE_ACTIONS:
+        raise ConfigError(
+            f"table '{name}': 'erase' action must be one of {', '.join(ERASE_ACTIONS)}"
+        )
+    ground = str(erase.get("legal_ground", "")).strip()
+    retention = str(erase.get("retention", "")).strip()
+    if erase["action"] == "keep" and not (ground and retention):
+        raise ConfigError(
+            f"table '{name}': keeping rows needs a 'legal_ground' and a 'retention' period"
+        )
+    if erase["action"] == "anonymise":
+        columns = erase.get("columns")
+        if not isinstance(columns, dict) or not columns:
+            raise ConfigError(f"table '{name}': anonymise needs 'columns' and a method for each")
+        for column, rule in columns.items():
+            method = rule.get("method") if isinstance(rule, dict) else None
+            if method not in ANONYMISE_METHODS:
+                raise ConfigError(
+                    f"table '{name}': column '{column}' needs a method, one of "
+                    f"{', '.join(ANONYMISE_METHODS)}"
+                )
+            if method == "fixed" and "value" not in rule:
+                raise ConfigError(f"table '{name}': column '{column}': 'fixed' needs a 'value'")
+            if method == "coarsen_timestamp" and rule.get("to", "day") not in TIMESTAMP_UNITS:
+                raise ConfigError(
+                    f"table '{name}': column '{column}': coarsen to one of "
+                    f"{', '.join(TIMESTAMP_UNITS)}"
+                )
+
+
+def describe_rule(column: str, rule: dict[str, Any]) -> str:
+    method = rule["method"]
+    if method == "null":
+        return f"{column}: emptied"
+    if method == "fixed":
+        return f"{column}: replaced by a fixed value"
+    if method == "hash":
+        return f"{column}: replaced by a keyed hash"
+    if method == "coarsen_location":
+        return f"{column}: location coarsened"
+    return f"{column}: time coarsened to the {rule.get('to', 'day')}"
+
+
+# --- anonymisation (each function is idempotent) ---------------------------------------------
+
+
+def keyed_hash(value: Any, *, key: bytes, length: int | None = None) -> Any:
+    if value is None:
+        return None
+    text = str(value)
+    if _HASHED.match(text):
+        return text
+    digest = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    room = 32 if length is None else max(8, min(64, length - len(HASH_PREFIX)))
+    return HASH_PREFIX + digest[:room]
+
+
+def coarsen_location(value: Any, *, decimals: int = 1, keep: int = 2) -> Any:
+    """Round a coordinate (1 decimal: about 10 km), or keep the start of a postcode."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        return round(value, decimals)
+    return str(value)[:keep]
+
+
+def coarsen_timestamp(value: Any, *, to: str = "day") -> Any:
+    if value is None:
+        return None
+    parsed = value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(parsed, datetime):
+        parts = {"hour": {"minute": 0}, "day": {"hour": 0, "minute": 0}}
+        cut = parts.get(to, {"hour": 0, "minute": 0})
+        if to == "month":
+            cut = {"day": 1, "hour": 0, "minute": 0}
+        if to == "year":
+            cut = {"month": 1, "day": 1, "hour": 0, "minute": 0}
+        result: Any = parsed.replace(second=0, microsecond=0, **cut)
+    elif isinstance(parsed, date):
+        result = parsed.replace(**({"day": 1} if to == "month" else {}))
+        if to == "year":
+            result = parsed.replace(month=1, day=1)
+    else:
+        return value
+    return result.isoformat(sep=" ") if isinstance(value, str) else result
+
+
+def anonymise(rule: dict[str, Any], value: Any, *, key: bytes, length: int | None) -> Any:
+    method = rule["method"]
+    if method == "null":
+        return None
+    if method == "fixed":
+        return rule["value"]
+    if method == "hash":
+        return keyed_hash(value, key=key, length=length)
+    if method == "coarsen_location":
+        return coarsen_location(
+            value, decimals=int(rule.get("decimals", 1)), keep=int(rule.get("keep", 2))
+        )
+    return coarsen_timestamp(value, to=rule.get("to", "day"))
+
+
+def _jsonable(value: Any) -> Any:
+    """A key as the step's JSON state can hold it (and compare it back)."""
+    if value is None or isinstance(value, (int, str)):
+        return value
+    return str(value)
+
+
+# --- the connector ---------------------------------------------------------------------------
+
+
+def normalise_url(raw: str) -> sa.URL:
+    text = raw.strip()
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text[len("postgres://") :]
+    try:
+        url = make_url(text)
+    except sa_exc.ArgumentError:
+        raise ConfigError("the database URL is not a URL SQLAlchemy understands") from None
+    backend, driver = url.get_backend_name(), url.get_driver_name()
+    if backend == "postgresql" and driver in ("psycopg2", ""):
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend in ("mysql", "mariadb") and driver != "pymysql":
+        url = url.set(drivername=f"{backend}+pymysql")
+    elif backend not in ("postgresql", "mysql", "mariadb", "sqlite"):
+        raise ConfigError(f"databases of kind '{backend}' are not supported")
+    return url
+
+
+def masked_url(raw: str) -> str:
+    try:
+        return normalise_url(raw).render_as_string(hide_password=True)
+    except ConfigError:
+        return "(not a database URL)"
+
+
+class SqlConnector(Connector):
+    kind = "sql"
+
+    def __init__(self, source: Any) -> None:
+        super().__init__(source)
+        self._specs: list[TableSpec] | None = None
+
+    # -- configuration
+
+    @property
+    def specs(self) -> list[TableSpec]:
+        if self._specs is None:
+            self._specs = parse_map(self.config)
+        return self._specs
+
+    def spec(self, table: str) -> TableSpec:
+        return next(spec for spec in self.specs if spec.table == table)
+
+    @property
+    def batch_rows(self) -> int:
+        return max(1, int(self.config.get("batch_rows", DEFAULT_BATCH_ROWS)))
+
+    @property
+    def hash_key(self) -> bytes:
+        return str(self.secrets.get("hash_key", "")).encode() or b"dsr-desk"
+
+    def _engine(self) -> Engine:
+        raw = self.secrets.get("url", "")
+        if not raw:
+            raise ConfigError("the source has no database URL")
+        url = normalise_url(raw)
+        backend = url.get_backend_name()
+        connect_args: dict[str, Any] = {}
+        if backend == "sqlite":
+            database = url.database or ""
+            if database and database != ":memory:" and not Path(database).exists():
+                raise TransientError(f"the database file {database} does not exist")
+            connect_args = {"timeout": 30}
+        else:
+            connect_args = {"connect_timeout": int(self.config.get("connect_timeout", 5))}
+        return sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection, with driver errors turned into messages a person can act on."""
+        where = masked_url(self.secrets.get("url", ""))
+        engine = self._engine()
+        try:
+            try:
+                connection = engine.connect()
+            except (sa_exc.OperationalError, sa_exc.InterfaceError) as error:
+                raise TransientError(
+                    f"cannot reach the database {where}: {_first_line(error)}"
+                ) from error
+            with connection:
+                try:
+                    yield connection
+                except (sa_exc.OperationalError, sa_exc.InterfaceError) as error:
+                    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+                        raise TransientError(
+                            f"lost the connection to {where}: {_first_line(error)}"
+                        ) from error
+                    raise TransientError(
+                        f"database error in {where}: {_first_line(error)}"
+                    ) from error
+                except (sa_exc.ProgrammingError, sa_exc.IntegrityError, sa_exc.DataError) as error:
+                    raise PermanentError(
+                        f"the database {where} does not match the map: {_first_line(error)}"
+                    ) from error
+        finally:
+            engine.dispose()
+
+    def _tables(self, connection: Connection) -> dict[str, sa.Table]:
+        metadata = sa.MetaData()
+        tables = {}
+        for spec in self.specs:
+            schema, _, name = spec.table.rpartition(".")
+            schema = schema or str(self.config.get("schema") or "")
+            try:
+                tables[spec.table] = sa.Table(
+                    name, metadata, schema=schema or None, autoload_with=connection
+                )
+            except sa_exc.NoSuchTableError:
+                raise ConfigError(f"table '{spec.table}' does not exist in the database") from None
+        return tables
+
+    def validate(self) -> None:
+        """Check the map against the real schema: every table and column must exist."""
+        specs = self.specs
+        with self.connect() as connection:
+            tables = self._tables(connection)
+        for spec in specs:
+            table = tables[spec.table]
+            columns = set(table.c.keys())
+
+            def need(column: str, role: str, spec: TableSpec = spec, columns=columns) -> None:
+                if column not in columns:
+                    raise ConfigError(
+                        f"table '{spec.table}' has no column '{column}' ({role}); it has: "
+                        f"{', '.join(sorted(columns))}"
+                    )
+
+            need(spec.key, "key")
+            for column in spec.match:
+                need(column, "match")
+            if spec.parent:
+                need(spec.foreign_key, "foreign key")
+                parent = self.spec(spec.parent)
+                parent_key = spec.parent_key or parent.key
+                if parent_key not in tables[spec.parent].c:
+                    raise ConfigError(f"table '{spec.parent}' has no column '{parent_key}'")
+            for column in spec.export:
+                need(column, "export")
+            for column, rule in spec.erase.get("columns", {}).items():
+                need(column, "anonymise")
+                if rule["method"] == "hash" and not _is_text(table.c[column]):
+                    raise ConfigError(
+                        f"table '{spec.table}': column '{column}' is not text; a keyed hash "
+                        "needs a text column (use null or a fixed value)"
+                    )
+                if rule["method"] in ("null",) and not table.c[column].nullable:
+                    raise ConfigError(
+                        f"table '{spec.table}': column '{column}' cannot be empty (NOT NULL); "
+                        "use a fixed value"
+                    )
+            if spec.restrict:
+                need(spec.restrict["column"], "restriction flag")
+            for column in spec.rectify:
+                need(column, "rectify")
+
+    def capabilities(self) -> set[str]:
+        try:
+            specs = self.specs
+        except ConfigError:
+            return set()
+        found = {"find", "erase"}
+        if any(spec.export for spec in specs):
+            found.add("export")
+        if any(spec.restrict for spec in specs):
+            found.add("restrict")
+        if any(spec.rectify for spec in specs):
+            found.add("rectify")
+        return found
+
+    def describe(self) -> Iterator[str]:
+        yield masked_url(self.secrets.get("url", ""))
+        try:
+            for spec in self.specs:
+                yield f"{spec.label}: {spec.erase_action}"
+        except ConfigError as error:
+            yield str(error)
+
+    # -- finding the subject
+
+    def _find(self, connection: Connection, tables: dict[str, sa.Table], subject: Subject):
+        keys: dict[str, list[Any]] = {}
+        for spec in self.specs:
+            if not spec.match:
+                continue
+            table = tables[spec.table]
+            conditions = []
+            for column_name, subject_field in spec.match.items():
+                value = subject.field(subject_field).strip()
+                if not value:
+                    continue
+                column = table.c[column_name]
+                if subject_field == "subject_email":
+                    conditions.append(sa.func.lower(column) == value.lower())
+                elif _python_type(column) is int:
+                    if value.isdigit():
+                        conditions.append(column == int(value))
+                else:
+                    conditions.append(column == value)
+            if not conditions:
+                keys[spec.table] = []
+                continue
+            query = (
+                sa.select(table.c[spec.key])
+                .where(sa.or_(*conditions))
+                .order_by(table.c[spec.key])
+                .limit(MAX_DIRECT_MATCHES + 1)
+            )
+            found = [_jsonable(value) for value in connection.execute(query).scalars()]
+            if len(found) > MAX_DIRECT_MATCHES:
+                raise PermanentError(
+                    f"more than {MAX_DIRECT_MATCHES} rows of '{spec.table}' match the subject "
+                    "directly; map that table through a parent instead"
+                )
+            keys[spec.table] = found
+        return keys
+
+    def _where(self, spec: TableSpec, tables: dict[str, sa.Table], keys: dict[str, list]):
+        table = tables[spec.table]
+        if spec.match:
+            return table.c[spec.key].in_(keys.get(spec.table, []))
+        parent = self.spec(spec.parent)
+        parent_table = tables[parent.table]
+        parent_key = parent_table.c[spec.parent_key or parent.key]
+        return table.c[spec.foreign_key].in_(
+            sa.select(parent_key).where(self._where(parent, tables, keys))
+        )
+
+    def _count(self, connection: Connection, table: sa.Table, where: Any) -> int:
+        return int(
+            connection.execute(sa.select(sa.func.count()).select_from(table).where(where)).scalar()
+            or 0
+        )
+
+    # -- dry run
+
+    def dry_run(self, *, subject: Subject, right: str) -> list[PlanLine]:
+        lines = []
+        with self.connect() as connection:
+            tables = self._tables(connection)
+            keys = self._find(connection, tables, subject)
+            for spec in self.specs:
+                rows = self._count(connection, tables[spec.table], self._where(spec, tables, keys))
+                action, detail = self._plan_action(spec, right)
+                lines.append(PlanLine(what=spec.label, action=action, rows=rows, detail=detail))
+        return lines
+
+    def _plan_action(self, spec: TableSpec, right: str) -> tuple[str, str]:
+        if right in (Right.ACCESS, Right.PORTABILITY):
+            if not spec.export or (right == Right.PORTABILITY and not spec.portable):
+                return "skip", "not part of the package"
+            return "export", ", ".join(spec.export)
+        if right == Right.ERASURE:
+            action = spec.erase_action
+            if action == "anonymise":
+                rules = spec.erase["columns"]
+                return action, "; ".join(describe_rule(c, r) for c, r in rules.items())
+            if action == "keep":
+                return action, f"{spec.erase['legal_ground']} ({spec.erase['retention']})"
+            return action, ""
+        if right == Right.RESTRICTION:
+            if spec.restrict:
+                return "restrict", f"{spec.restrict['column']} = {spec.restrict.get('value')!r}"
+            return "skip", "no restriction flag in this table"
+        if right == Right.RECTIFICATION:
+            if spec.rectify:
+                return "rectify", ", ".join(spec.rectify)
+            return "skip", "nothing to correct in this table"
+        return "skip", ""
+
+    # -- running
+
+    def run(self, context: StepContext) -> Outcome:
+        with self.connect() as connection:
+            tables = self._tables(connection)
+            state = context.state
+            if "keys" not in state:
+                # Before anything changes: who the subject is here, and how much there is.
+                state["keys"] = self._find(connection, tables, context.subject)
+                total = 0
+                for spec in self.specs:
+                    if self._plan_action(spec, context.right)[0] in ("skip", "keep"):
+                        continue
+                    total += self._count(
+                        connection, tables[spec.table], self._where(spec, tables, state["keys"])
+                    )
+                state["tables"] = {}
+                context.checkpoint(rows_total=total, rows_done=0)
+            if context.right in (Right.ACCESS, Right.PORTABILITY):
+                return self._export(connection, tables, context)
+            if context.right == Right.RECTIFICATION:
+                return self._rectify(connection, tables, context)
+            return self._change(connection, tables, context)
+
+    def _rows_done(self, state: dict[str, Any]) -> int:
+        return sum(table.get("done", 0) for table in state.get("tables", {}).values())
+
+    def _export(self, connection: Connection, tables, context: StepContext) -> Outcome:
+        state = context.state
+        entries = []
+        for spec in self.specs:
+            if self._plan_action(spec, context.right)[0] != "export":
+                continue
+            table_state = state["tables"].setdefault(spec.table, {"done": 0, "finished": False})
+            if not table_state["finished"]:
+                table_state["done"] = 0
+                table = tables[spec.table]
+                query = (
+                    sa.select(*[table.c[column] for column in spec.export])
+                    .where(self._where(spec, tables, state["keys"]))
+                    .order_by(table.c[spec.key])
+                )
+                before = self._rows_done(state)
+                result = connection.execution_options(
+                    stream_results=True, yield_per=self.batch_rows
+                ).execute(query)
+                with context.export_table(
+                    name=spec.table, label=spec.label, columns=spec.export
+                ) as writer:
+                    count = 0
+                    for row in result:
+                        writer.write(tuple(row))
+                        count += 1
+                        if count % self.batch_rows == 0:
+                            context.checkpoint(rows_done=before + count)
+                table_state.update(done=count, finished=True)
+                connection.rollback()  # end the read transaction between tables
+                context.checkpoint(rows_done=self._rows_done(state))
+            entries.append(Entry("exported", spec.label, table_state["done"]))
+        return Outcome(entries=entries)
+
+    def _rectify(self, connection: Connection, tables, context: StepContext) -> Outcome:
+        state = context.state
+        entries = []
+        for spec in self.specs:
+            corrections = {
+                column: value
+                for column, value in context.corrections.get(spec.table, {}).items()
+                if column in spec.rectify
+            }
+            if not corrections:
+                continue
+            table_state = state["tables"].setdefault(spec.table, {"done": 0, "finished": False})
+            if not table_state["finished"]:
+                table = tables[spec.table]
+                where = self._where(spec, tables, state["keys"])
+                _end_transaction(connection)
+                with connection.begin():
+                    rows = self._count(connection, table, where)
+                    connection.execute(sa.update(table).where(where).values(corrections))
+                table_state.update(done=rows, finished=True)
+                context.checkpoint(rows_done=self._rows_done(state))
+            entries.append(
+                Entry("rectified", spec.label, table_state["done"], reason=", ".join(corrections))
+            )
+        return Outcome(entries=entries)
+
+    def _change(self, connection: Connection, tables, context: StepContext) -> Outcome:
+        """Erasure and restriction: children first, in batches, resumable."""
+        state = context.state
+        entries: dict[str, Entry] = {}
+        for spec in sorted(self.specs, key=lambda s: -s.depth):
+            action, detail = self._plan_action(spec, context.right)
+            table = tables[spec.table]
+            where = self._where(spec, tables, state["keys"])
+            table_state = state["tables"].setdefault(
+                spec.table, {"done": 0, "cursor": None, "pending": None, "finished": False}
+            )
+            if action == "skip":
+                continue
+            if action == "keep":
+                if not table_state["finished"]:
+                    table_state.update(kept=self._count(connection, table, where), finished=True)
+                    connection.rollback()
+                    context.checkpoint()
+                entries[spec.table] = Entry(
+                    "kept",
+                    spec.label,
+                    table_state["kept"],
+                    reason=spec.erase["legal_ground"],
+                    retention=spec.erase["retention"],
+                )
+                continue
+            if not table_state["finished"]:
+                self._in_batches(connection, spec, table, where, action, table_state, context)
+            recorded = {"delete": "erased", "anonymise": "anonymised", "restrict": "restricted"}
+            entries[spec.table] = Entry(
+                recorded[action], spec.label, table_state["done"], reason=detail
+            )
+        # The record lists tables in the map's order, parents first.
+        ordered = [entries[spec.table] for spec in self.specs if spec.table in entries]
+        return Outcome(entries=ordered)
+
+    def _in_batches(
+        self,
+        connection: Connection,
+        spec: TableSpec,
+        table: sa.Table,
+        where: Any,
+        action: str,
+        table_state: dict[str, Any],
+        context: StepContext,
+    ) -> None:
+        key = table.c[spec.key]
+        state = context.state
+        while True:
+            pending = table_state.get("pending")
+            if pending is None:
+                # Choose the next batch and write it down before touching it.
+                conditions = [where]
+                if table_state.get("cursor") is not None:
+                    conditions.append(key > table_state["cursor"])
+                batch = (
+                    sa.select(key.label("k"))
+                    .where(*conditions)
+                    .order_by(key)
+                    .limit(self.batch_rows)
+                    .subquery()
+                )
+                count, high = connection.execute(
+                    sa.select(sa.func.count(), sa.func.max(batch.c.k))
+                ).one()
+                connection.rollback()
+                if not count:
+                    table_state.update(finished=True, pending=None)
+                    context.checkpoint(rows_done=self._rows_done(state))
+                    return
+                pending = {"low": table_state.get("cursor"), "high": _jsonable(high), "rows": count}
+                table_state["pending"] = pending
+                context.checkpoint()
+            conditions = [where, key <= pending["high"]]
+            if pending["low"] is not None:
+                conditions.append(key > pending["low"])
+            _end_transaction(connection)
+            with connection.begin():
+                self._apply(connection, spec, table, sa.and_(*conditions), action)
+            table_state["done"] = table_state.get("done", 0) + pending["rows"]
+            table_state["cursor"] = pending["high"]
+            table_state["pending"] = None
+            context.checkpoint(rows_done=self._rows_done(state))
+
+    def _apply(
+        self, connection: Connection, spec: TableSpec, table: sa.Table, where: Any, action: str
+    ) -> None:
+        if action == "delete":
+            connection.execute(sa.delete(table).where(where))
+            return
+        if action == "restrict":
+            column = spec.restrict["column"]  # type: ignore[index]
+            connection.execute(
+                sa.update(table).where(where).values({column: spec.restrict.get("value", True)})  # type: ignore[union-attr]
+            )
+            return
+        rules: dict[str, dict[str, Any]] = spec.erase["columns"]
+        if all(rule["method"] in ("null", "fixed") for rule in rules.values()):
+            values = {column: rule.get("value") for column, rule in rules.items()}
+            connection.execute(sa.update(table).where(where).values(values))
+            return
+        columns = list(rules)
+        key = table.c[spec.key]
+        rows = connection.execute(
+            sa.select(key, *[table.c[column] for column in columns]).where(where)
+        ).all()
+        if not rows:
+            return
+        lengths = {column: getattr(table.c[column].type, "length", None) for column in columns}
+        parameters = [
+            {
+                "_key": row[0],
+                **{
+                    f"_value_{index}": anonymise(
+                        rules[column], row[index + 1], key=self.hash_key, length=lengths[column]
+                    )
+                    for index, column in enumerate(columns)
+                },
+            }
+            for row in rows
+        ]
+        statement = (
+            sa.update(table)
+            .where(key == sa.bindparam("_key"))
+            .values({column: sa.bindparam(f"_value_{i}") for i, column in enumerate(columns)})
+        )
+        connection.execute(statement, parameters)
+
+
+def _end_transaction(connection: Connection) -> None:
+    """End the read transaction SQLAlchemy began implicitly, so a short write one can begin."""
+    if connection.in_transaction():
+        connection.rollback()
+
+
+def _is_text(column: sa.Column) -> bool:
+    return isinstance(column.type, (sa.String, sa.Text)) or _python_type(column) is str
+
+
+def _python_type(column: sa.Column) -> type | None:
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
+
+
+def _first_line(error: Exception) -> str:
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__

@@ -1,0 +1,107 @@
+"""Files encrypted at rest, written and read as a stream in fixed-size chunks.
+
+Fernet encrypts whole messages, so a large file is cut into chunks of `CHUNK_BYTES`,
+each encrypted on its own and written as a 4-byte length and the token. Memory stays
+at a few chunks whatever the file's size; any altered chunk fails to decrypt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from dsr import crypto
+
+MAGIC = b"DSR-CHUNKS-1\n"
+CHUNK_BYTES = 1 << 20
+_LENGTH = struct.Struct(">I")
+
+
+class EncryptedWriter(io.RawIOBase):
+    """A write-only, unseekable binary stream that encrypts into `target` chunk by chunk."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        super().__init__()
+        self._target = target
+        self._buffer = bytearray()
+        self.plaintext_bytes = 0
+        self.plaintext_sha256 = hashlib.sha256()
+        target.write(MAGIC)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        self._buffer += data
+        self.plaintext_bytes += len(data)
+        self.plaintext_sha256.update(data)
+        while len(self._buffer) >= CHUNK_BYTES:
+            self._emit(bytes(self._buffer[:CHUNK_BYTES]))
+            del self._buffer[:CHUNK_BYTES]
+        return len(data)
+
+    def _emit(self, chunk: bytes) -> None:
+        token = crypto.encrypt(chunk)
+        self._target.write(_LENGTH.pack(len(token)))
+        self._target.write(token)
+
+    def close(self) -> None:
+        if not self.closed:
+            if self._buffer:
+                self._emit(bytes(self._buffer))
+                self._buffer.clear()
+            self._target.flush()
+        super().close()
+
+
+def decrypted_chunks(source: BinaryIO) -> Iterator[bytes]:
+    """The plaintext of an encrypted file, one chunk at a time (raises on tampering)."""
+    if source.read(len(MAGIC)) != MAGIC:
+        raise crypto.InvalidToken("not an encrypted DSR Desk file")
+    while header := source.read(_LENGTH.size):
+        if len(header) != _LENGTH.size:
+            raise crypto.InvalidToken("truncated encrypted file")
+        (length,) = _LENGTH.unpack(header)
+        token = source.read(length)
+        if len(token) != length:
+            raise crypto.InvalidToken("truncated encrypted file")
+        yield crypto.decrypt(token)
+
+
+def stored_chunks(name: str) -> Iterator[bytes]:
+    """Decrypted chunks of a file in Django storage; the file is closed at the end."""
+    with default_storage.open(name, "rb") as stored:
+        yield from decrypted_chunks(stored)
+
+
+class EncryptedUpload:
+    """Write plaintext through `.stream`; `save(name)` puts the encrypted file in storage.
+
+    The ciphertext goes to a temporary file first (storage back-ends want a file to copy),
+    so neither side holds the whole file in memory.
+    """
+
+    def __init__(self) -> None:
+        self._temporary = tempfile.TemporaryFile()  # noqa: SIM115 — closed in save/discard
+        self.stream = EncryptedWriter(self._temporary)
+
+    def save(self, name: str) -> str:
+        self.stream.close()
+        self._temporary.seek(0)
+        try:
+            if default_storage.exists(name):
+                default_storage.delete(name)
+            return default_storage.save(name, File(self._temporary, name=name))
+        finally:
+            self._temporary.close()
+
+    def discard(self) -> None:
+        self.stream.close()
+        self._temporary.close()

@@ -1,0 +1,307 @@
+"""The public form and the confirmation link (`/<organisation>/request/...`).
+
+Views validate what was sent, apply the abuse limits, and call `dsr.intake.services`
+(which calls `dsr.workflow`). See `dsr/intake/http.py` for what every page shares.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Organization
+from dsr import workflow
+from dsr.intake import challenge, language, limits, services
+from dsr.intake.forms import SubmissionForm
+from dsr.intake.http import not_found, page_context, problem, read_body, subject_page
+from dsr.models import Status
+
+log = logging.getLogger(__name__)
+
+
+def _organization(slug: str) -> Organization | None:
+    try:
+        return Organization.objects.get(slug=slug)
+    except Organization.DoesNotExist:
+        return None
+
+
+def _with_language(url: str, language_code: str) -> str:
+    return f"{url}?{urlencode({'lang': language_code})}"
+
+
+def _challenge_message(reason: str) -> str:
+    return {
+        "invalid": _("The form's security check did not pass. Please send it again."),
+        "expired": _("The form was open for a long time and has expired. Please send it again."),
+        "too_fast": _(
+            "The form was sent very quickly after it opened. Please check your details and "
+            "send it again."
+        ),
+        "used": _(
+            "This form was already sent: check your mailbox for the e-mail to confirm it. To "
+            "make another request, send the form again."
+        ),
+    }[reason]
+
+
+def _render_form(
+    request: HttpRequest,
+    organization: Organization,
+    form: SubmissionForm,
+    challenge_value: str,
+    *,
+    nonce: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    current = request.LANGUAGE_CODE
+    context = {
+        **page_context(request, organization, current),
+        "form": form,
+        "rights": form.rights_with_explanations(),
+        "challenge": challenge_value,
+        "pow_nonce": nonce,
+        "pow_bits": challenge.challenge_bits(challenge_value),
+    }
+    return render(request, "intake/form.html", context, status=status)
+
+
+@subject_page
+@require_http_methods(["GET", "POST"])
+def submission_form(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    organization = _organization(organization_slug)
+    if organization is None:
+        return not_found(request)
+    language.activate(request, organization)
+    if request.method == "GET":
+        form = SubmissionForm(organization=organization)
+        return _render_form(
+            request, organization, form, challenge.challenge_issue(organization_id=organization.pk)
+        )
+
+    form_url = request.path
+    network = limits.client_network(request)
+    if not limits.take("form_post_ip", network):
+        return _too_many(request, organization, form_url)
+    unreadable = read_body(request, organization, form_url)
+    if unreadable is not None:
+        return unreadable
+    current = language.activate(request, organization, chosen=request.POST.get("lang"))
+    form = SubmissionForm(request.POST, request.FILES, organization=organization)
+    if form.is_bot:
+        log.info("intake: honeypot filled on %s's form; nothing stored", organization.slug)
+        return redirect(_with_language(reverse("intake:sent", args=[organization.slug]), current))
+
+    posted_challenge = request.POST.get("challenge", "")
+    posted_nonce = request.POST.get("pow_nonce", "")
+    try:
+        proof = challenge.challenge_check(
+            posted_challenge, posted_nonce, organization_id=organization.pk
+        )
+        failure = None
+    except challenge.ChallengeFailed as failed:
+        proof, failure = None, failed.reason
+    # A challenge that is still good is kept for the next attempt: the work is not redone
+    # and the time spent on the form keeps counting for a visitor without JavaScript.
+    keep = proof is not None or failure == "too_fast"
+    next_challenge = (
+        posted_challenge if keep else challenge.challenge_issue(organization_id=organization.pk)
+    )
+    next_nonce = posted_nonce if proof is not None else ""
+
+    def again(message: str | None = None, status: int = 400) -> HttpResponse:
+        if message:
+            form.add_error(None, message)
+        return _render_form(
+            request, organization, form, next_challenge, nonce=next_nonce, status=status
+        )
+
+    if not form.is_valid():
+        return again()
+    if proof is None:
+        return again(_challenge_message(failure))
+
+    email = form.cleaned_data["subject_email"].strip().lower()
+    uses = (
+        [("submission_ip", network)]
+        if proof.with_work
+        else [
+            ("submission_nojs_ip", network),
+            ("submission_nojs_organization", organization.slug),
+        ]
+    )
+    if not limits.take_all(*uses, ("submission_email", email)):
+        return again(
+            _(
+                "We received many requests from your connection or for this e-mail address "
+                "recently. Please check your mailbox, or try again later."
+            ),
+            status=429,
+        )
+    try:
+        challenge.challenge_use(proof)
+    except challenge.ChallengeFailed:
+        next_challenge = challenge.challenge_issue(organization_id=organization.pk)
+        next_nonce = ""
+        return again(_challenge_message("used"))
+
+    data = form.cleaned_data
+    try:
+        services.submission_receive(
+            organization=organization,
+            rights=data["rights"],
+            language=current,
+            subject_name=data["subject_name"],
+            subject_email=email,
+            subject_customer_number=data["subject_customer_number"],
+            subject_postal_address=data["subject_postal_address"],
+            description=data["description"],
+            answer_channel=data["answer_channel"],
+            documents=data.get("documents") or [],
+        )
+    except workflow.InvalidInput as invalid:
+        # The form checks everything the workflow does; this is a safety net.
+        log.warning("intake: the workflow refused a checked form: %s", invalid.message)
+        next_challenge = challenge.challenge_issue(organization_id=organization.pk)
+        next_nonce = ""
+        return again(_("Your request could not be registered. Please check it and try again."))
+    return redirect(_with_language(reverse("intake:sent", args=[organization.slug]), current))
+
+
+def _too_many(request: HttpRequest, organization: Organization, back_url: str) -> HttpResponse:
+    return problem(
+        request,
+        organization,
+        title=_("Please wait a moment"),
+        message=_(
+            "We received many requests from your connection recently. Please try again in "
+            "an hour, or write to us at the address below."
+        ),
+        status=429,
+        back_url=back_url,
+    )
+
+
+@subject_page
+@require_GET
+def submission_sent(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    organization = _organization(organization_slug)
+    if organization is None:
+        return not_found(request)
+    current = language.activate(request, organization)
+    context = {
+        **page_context(request, organization, current),
+        "valid_days": services.CONFIRMATION_VALID.days,
+    }
+    return render(request, "intake/sent.html", context)
+
+
+@subject_page
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, organization_slug: str, token: str) -> HttpResponse:
+    """The link in the confirmation e-mail.
+
+    Opening it shows a button; the request is confirmed by pressing it (a POST), so a mail
+    scanner that fetches every link in a message cannot confirm a request on its own."""
+    organization = _organization(organization_slug)
+    if organization is None:
+        return not_found(request)
+    link = services.confirmation_read(token)
+    requests = services.submission_requests(organization, link.submission_id) if link else []
+    language.activate(request, organization, preferred=requests[0].language if requests else "")
+    current = request.LANGUAGE_CODE
+    context = {**page_context(request, organization, current), "requests": requests}
+    form_url = reverse("intake:form", args=[organization.slug])
+
+    if not requests:
+        return problem(
+            request,
+            organization,
+            title=_("This link is not valid"),
+            message=_(
+                "This confirmation link is not one we sent, or it was not copied completely. "
+                "Please open the link from the e-mail again, or send a new request."
+            ),
+            status=400,
+            back_url=form_url,
+        )
+    waiting = [item for item in requests if item.status == Status.UNVERIFIED]
+    if not waiting:
+        if services.submission_was_confirmed(requests):
+            context["status_url"] = reverse("intake:status", args=[requests[0].public_token])
+            return render(request, "intake/confirm_done.html", context)
+        return problem(
+            request,
+            organization,
+            title=_("This request was withdrawn"),
+            message=_(
+                "The request was not confirmed within %(days)d days, so it was withdrawn. "
+                "Please send a new request."
+            )
+            % {"days": services.UNCONFIRMED_WITHDRAW_AFTER.days},
+            status=410,
+            back_url=form_url,
+        )
+
+    if request.method == "POST":
+        if not limits.take("status_action_ip", limits.client_network(request)):
+            return _too_many(request, organization, request.path)
+        unreadable = read_body(request, organization, request.path)
+        if unreadable is not None:
+            return unreadable
+        current = language.activate(
+            request, organization, preferred=requests[0].language, chosen=request.POST.get("lang")
+        )
+    if link.expired:
+        if request.method == "POST":
+            if not limits.take("confirmation_resend", str(link.submission_id)):
+                return _too_many(request, organization, request.path)
+            services.confirmation_resend(requests=requests)
+            return render(request, "intake/confirm_resent.html", context)
+        context["valid_days"] = services.CONFIRMATION_VALID.days
+        return render(request, "intake/confirm_expired.html", context, status=410)
+    if request.method == "POST":
+        confirmed = services.submission_confirm(requests=requests)
+        first = (confirmed or requests)[0]
+        url = reverse("intake:status", args=[first.public_token])
+        return redirect(f"{url}?{urlencode({'notice': 'confirmed', 'lang': current})}")
+    return render(request, "intake/confirm.html", context)
+
+
+@require_GET
+def organization_logo(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """The organisation's logo for its public pages: raster images only, by content."""
+    organization = _organization(organization_slug)
+    if organization is None or not organization.logo:
+        return not_found(request)
+    try:
+        with organization.logo.open("rb") as handle:
+            content = handle.read(2 * 1024 * 1024 + 1)
+    except OSError:
+        return not_found(request)
+    content_type = _image_type(content)
+    if content_type is None or len(content) > 2 * 1024 * 1024:
+        return not_found(request)
+    response = HttpResponse(content, content_type=content_type)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _image_type(content: bytes) -> str | None:
+    # SVG is left out on purpose: it can carry scripts.
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return None

@@ -1,0 +1,177 @@
+"""What a letter says, fixed when it is issued, and which letters a request allows.
+
+`letter_content` takes a snapshot of everything the letter prints (the organisation's
+letterhead, the subject's address, the dates, the register for an access answer, what
+the officer wrote) as plain JSON. The worker renders from that snapshot, so a letter is
+the same whenever and however often it is rendered, and a later change to the request
+or the register never changes a letter that was issued.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from accounts.models import Organization
+from dsr.models import (
+    LetterKind,
+    Outcome,
+    ProcessingActivity,
+    Recipient,
+    Request,
+    Right,
+    Status,
+)
+
+CONFIRMED_OPEN = (Status.IDENTITY_CHECK, Status.IN_PROGRESS, Status.AWAITING_SUBJECT)
+
+
+def available_kinds(request: Request) -> list[str]:
+    """The kinds of letter the request's state allows, in the order a request lives them.
+
+    LEGAL.md, "Form of the answer": the extension notice and the refusal are separate
+    letters from the final answer; a partial refusal goes with a completed request whose
+    outcome is "carried out in part".
+    """
+    if request.minimised_at is not None:
+        return []
+    kinds = []
+    if request.status in CONFIRMED_OPEN:
+        kinds += [LetterKind.ACKNOWLEDGEMENT, LetterKind.INFORMATION_REQUEST]
+    if request.extended_due_date is not None:
+        kinds.append(LetterKind.EXTENSION_NOTICE)
+    if request.status == Status.COMPLETED:
+        kinds.append(LetterKind.ANSWER)
+        if request.outcome == Outcome.PARTIALLY_FULFILLED:
+            kinds.append(LetterKind.PARTIAL_REFUSAL)
+    if request.status == Status.REFUSED:
+        kinds.append(LetterKind.REFUSAL)
+    if request.status == Status.WITHDRAWN:
+        kinds.append(LetterKind.WITHDRAWAL_CONFIRMATION)
+    return [str(kind) for kind in kinds]
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _local_date(request: Request, moment: Any) -> str | None:
+    if moment is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(request.organization.time_zone)).date().isoformat()
+
+
+def organization_content(organization: Organization) -> dict[str, Any]:
+    return {
+        "id": organization.pk,
+        "name": organization.name,
+        "legal_name": organization.legal_name,
+        "street_address": organization.street_address,
+        "postal_code": organization.postal_code,
+        "city": organization.city,
+        "country": organization.country,
+        "company_number": organization.company_number,
+        "privacy_email": organization.privacy_email,
+        "website": organization.website,
+        "signatory_name": organization.signatory_name,
+        "signatory_title": organization.signatory_title,
+        "letter_window": organization.letter_window,
+        "time_zone": organization.time_zone,
+    }
+
+
+def _recipient(recipient: Recipient) -> dict[str, str]:
+    return {"name": recipient.name, "kind": recipient.kind, "country": recipient.country}
+
+
+def register_content(
+    organization: Organization, activity_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """The register lines an access answer lists: Art. 15(1)(a)-(d), (g), (h) per purpose."""
+    activities = ProcessingActivity.objects.filter(organization=organization).prefetch_related(
+        "recipients"
+    )
+    if activity_ids is not None:
+        activities = activities.filter(pk__in=activity_ids)
+    return [
+        {
+            "name": activity.name,
+            "purpose": activity.purpose,
+            "data_categories": list(activity.data_categories or []),
+            "legal_basis": activity.legal_basis,
+            "retention": activity.retention,
+            "source": str(activity.source),
+            "automated_decision_logic": activity.automated_decision_logic,
+            "recipients": [_recipient(r) for r in activity.recipients.all()],
+        }
+        for activity in activities
+    ]
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def letter_content(
+    *,
+    request: Request,
+    kind: str,
+    letter_date: date,
+    issued_at: datetime | None = None,
+    fields: dict[str, Any] | None = None,
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the letter prints, as plain JSON (see the module docstring).
+
+    `fields` is what the officer entered on the compose form (all optional): `note`,
+    `information`, `enclosures` (list), `systems` (list of {system, action, legal_ground}),
+    `recipients_told` (list of names), `activity_ids`, `ground`, `explanation`.
+    `previous` is {"version", "letter_date"} of the letter a correction replaces.
+    """
+    fields = fields or {}
+    organization = request.organization
+    content: dict[str, Any] = {
+        "kind": kind,
+        "language": request.language,
+        "right": request.right,
+        "reference": request.reference,
+        "letter_date": letter_date.isoformat(),
+        "issued_at": issued_at.isoformat() if issued_at else None,
+        "organization": organization_content(organization),
+        "subject": {
+            "name": request.subject_name,
+            "postal_address": _lines(request.subject_postal_address),
+            "email": request.subject_email,
+            "customer_number": request.subject_customer_number,
+        },
+        "request": {
+            "channel": request.channel,
+            "status": request.status,
+            "received": _local_date(request, request.received_at),
+            "due_date": _iso(request.due_date),
+            "effective_due_date": _iso(request.effective_due_date),
+            "extended_due_date": _iso(request.extended_due_date),
+            "extension_reason": request.extension_reason,
+            "extended": _local_date(request, request.extended_at),
+            "paused": request.paused_since is not None,
+            "identity_status": request.identity_status,
+            "outcome": request.outcome,
+            "outcome_note": request.outcome_note,
+            "refusal_ground": request.refusal_ground,
+            "refusal_explanation": request.refusal_explanation,
+            "closed": _local_date(request, request.closed_at),
+        },
+        "note": (fields.get("note") or "").strip(),
+        "information": (fields.get("information") or "").strip(),
+        "enclosures": [e for e in fields.get("enclosures") or [] if e],
+        "systems": list(fields.get("systems") or []),
+        "recipients_told": list(fields.get("recipients_told") or []),
+        "ground": fields.get("ground") or "",
+        "explanation": (fields.get("explanation") or "").strip(),
+        "previous": previous,
+    }
+    if kind == LetterKind.ANSWER and request.right == Right.ACCESS:
+        content["register"] = register_content(organization, fields.get("activity_ids"))
+    return content

@@ -1,0 +1,216 @@
+"""Forms of the letters pages: composing a letter, the print queue, the letter settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import LetterWindow, Organization
+from dsr.letters import fulfilment
+from dsr.models import (
+    LetterKind,
+    Message,
+    ProcessingActivity,
+    Recipient,
+    RefusalGround,
+    Request,
+    Right,
+)
+
+TEXT_LIMIT = 5000
+RECIPIENTS_TOLD_RIGHTS = (Right.ERASURE, Right.RECTIFICATION, Right.RESTRICTION)
+ENCLOSURE_RIGHTS = (Right.ACCESS, Right.PORTABILITY)
+
+
+class SystemOutcomeForm(forms.Form):
+    """One system of an erasure answer (filled by fulfilment jobs once issue 7 lands)."""
+
+    system = forms.CharField(label=_("System"), max_length=200, required=False)
+    action = forms.ChoiceField(
+        label=_("What was done"),
+        required=False,
+        choices=[
+            ("", "—"),
+            (fulfilment.ERASED, _("Erased")),
+            (fulfilment.ANONYMISED, _("Anonymised")),
+            (fulfilment.KEPT, _("Kept")),
+        ],
+    )
+    legal_ground = forms.CharField(
+        label=_("Legal ground for keeping"), max_length=300, required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("system") and not data.get("action"):
+            self.add_error("action", _("Say what was done in this system."))
+        if data.get("action") == fulfilment.KEPT and not data.get("legal_ground"):
+            self.add_error("legal_ground", _("Say on which legal ground the data were kept."))
+        return data
+
+
+SystemOutcomeFormSet = formset_factory(SystemOutcomeForm, extra=4, max_num=30, absolute_max=30)
+
+
+class LetterForm(forms.Form):
+    """What the officer adds to a letter; the fields depend on its kind and the right."""
+
+    note = forms.CharField(
+        label=_("Additional paragraph (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=TEXT_LIMIT,
+    )
+
+    def __init__(self, *args: Any, request: Request, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_obj = request
+        self.kind = kind
+        organization = request.organization
+        record = fulfilment.fulfilment_record(request)
+        answer = kind == LetterKind.ANSWER
+        if kind == LetterKind.INFORMATION_REQUEST:
+            last = (
+                request.messages.filter(kind=Message.Kind.INFORMATION_REQUEST)
+                .order_by("-created_at")
+                .first()
+            )
+            self.fields["information"] = forms.CharField(
+                label=_("What we need from the subject"),
+                widget=forms.Textarea(attrs={"rows": 4}),
+                max_length=TEXT_LIMIT,
+                initial=last.body if last else "",
+            )
+        if answer and request.right == Right.ACCESS:
+            activities = ProcessingActivity.objects.filter(organization=organization)
+            self.fields["activities"] = forms.ModelMultipleChoiceField(
+                label=_("Register lines that concern the subject (Art. 15(1))"),
+                queryset=activities,
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                initial=list(activities.values_list("pk", flat=True)),
+            )
+        if answer and request.right in ENCLOSURE_RIGHTS:
+            self.fields["enclosures"] = forms.CharField(
+                label=_("Enclosed with the letter (one per line)"),
+                widget=forms.Textarea(attrs={"rows": 3}),
+                required=False,
+                max_length=TEXT_LIMIT,
+                initial="\n".join(record.enclosures) if record else "",
+            )
+        if answer and request.right in RECIPIENTS_TOLD_RIGHTS:
+            recipients = Recipient.objects.filter(organization=organization)
+            self.fields["recipients_told"] = forms.ModelMultipleChoiceField(
+                label=_("Recipients informed (Art. 19)"),
+                queryset=recipients,
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                initial=(
+                    list(recipients.filter(name__in=record.recipients_told)) if record else []
+                ),
+            )
+        if kind == LetterKind.PARTIAL_REFUSAL:
+            self.fields["ground"] = forms.ChoiceField(
+                label=_("Ground for the part not carried out"),
+                choices=[("", "—"), *RefusalGround.choices],
+                required=False,
+            )
+            self.fields["explanation"] = forms.CharField(
+                label=_("Explanation"),
+                widget=forms.Textarea(attrs={"rows": 3}),
+                required=False,
+                max_length=TEXT_LIMIT,
+            )
+
+    @property
+    def wants_systems(self) -> bool:
+        return self.kind == LetterKind.ANSWER and self.request_obj.right == Right.ERASURE
+
+    def letter_fields(self, systems: list[dict[str, str]] | None = None) -> dict[str, Any]:
+        """The cleaned input, in the shape `content.letter_content` takes."""
+        data = self.cleaned_data
+        fields: dict[str, Any] = {
+            "note": data.get("note", ""),
+            "information": data.get("information", ""),
+            "ground": data.get("ground", ""),
+            "explanation": data.get("explanation", ""),
+            "systems": systems or [],
+        }
+        if "enclosures" in self.fields:
+            fields["enclosures"] = [
+                line.strip() for line in data.get("enclosures", "").splitlines() if line.strip()
+            ]
+        if "activities" in self.fields:
+            fields["activity_ids"] = [activity.pk for activity in data.get("activities") or []]
+        if "recipients_told" in self.fields:
+            fields["recipients_told"] = [r.name for r in data.get("recipients_told") or []]
+        return fields
+
+
+def systems_from(formset: Any) -> list[dict[str, str]]:
+    return [
+        {
+            "system": form.cleaned_data["system"],
+            "action": form.cleaned_data["action"],
+            "legal_ground": form.cleaned_data.get("legal_ground", ""),
+        }
+        for form in formset.forms
+        if form.cleaned_data.get("system")
+    ]
+
+
+def systems_initial(request: Request) -> list[dict[str, str]]:
+    record = fulfilment.fulfilment_record(request)
+    if record is None:
+        return []
+    return [
+        {"system": item.system, "action": item.action, "legal_ground": item.legal_ground}
+        for item in record.systems
+    ]
+
+
+class PrintSelectionForm(forms.Form):
+    """The letters the mailroom selected, all of one organisation."""
+
+    organization = forms.IntegerField(widget=forms.HiddenInput)
+    letters = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+
+    def __init__(self, *args: Any, letter_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["letters"].choices = [(pk, pk) for pk in letter_ids]
+
+
+class LetterSettingsForm(forms.ModelForm):
+    """A manager's letter settings: the envelope window, the TSA and the certificate."""
+
+    timestamp_url = forms.URLField(
+        label=_("Time-stamp authority (TSA) URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("RFC 3161 time-stamping service; signatures are time-stamped when set"),
+    )
+    certificate = forms.FileField(
+        label=_("Signing certificate (PKCS#12: .p12 or .pfx)"),
+        required=False,
+        help_text=_("Leave empty to keep the current certificate."),
+    )
+    certificate_password = forms.CharField(
+        label=_("Certificate password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        max_length=200,
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["letter_window", "timestamp_url"]
+        widgets = {"letter_window": forms.RadioSelect(choices=LetterWindow.choices)}
+
+    def clean_timestamp_url(self) -> str:
+        url = self.cleaned_data.get("timestamp_url", "")
+        if url and not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("A time-stamp authority is reached over HTTP(S)."))
+        return url

@@ -1,0 +1,258 @@
+"""Letters from their content snapshot to HTML, and from HTML to tagged PDF/A.
+
+The PDF path keeps what does not change between letters in the worker process: one
+WeasyPrint `FontConfiguration` with the letter fonts loaded, the parsed letter stylesheet,
+and an image cache for the organisations' logos and signatures. Each letter then only
+parses its own HTML, lays it out and writes it.
+
+PDF/A-2a (ISO 19005-2, level A: tagged, Unicode text, embedded fonts, sRGB output
+intent, XMP metadata) is the best-supported tagged variant of WeasyPrint: PDF/A-1 forbids
+the transparency of PNG logos and PDF/A-3 only adds arbitrary attachments, which letters
+do not carry.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.template.loader import render_to_string
+
+from accounts.models import Organization
+from dsr.attachments import sniff_content_type
+from dsr.letters import dates
+from dsr.letters.assets import ASSET_ORIGIN, asset_url
+from dsr.models import LetterKind
+
+PDF_VARIANT = "pdf/a-2a"
+STYLESHEET = "letter.css"
+USER_AGENT_STYLESHEET = "ua.css"
+# European Economic Area: a recipient elsewhere is a transfer (Art. 15(2)).
+EEA = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK "  # noqa: SIM905
+    "IS LI NO".split()
+)
+CSS_PX_TO_PT = 0.75
+IMAGE_CACHE_LIMIT = 64
+BRANDING_MAX_BYTES = 2 * 1024 * 1024
+
+# WeasyPrint reports every rendering step at INFO; a worker rendering letters all day
+# would log little else.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    page_count: int
+    # (page index, (x1, y1, x2, y2) in PDF points) of the visible signature box, if any.
+    signature_box: tuple[int, tuple[float, float, float, float]] | None
+
+
+def template_name(content: dict[str, Any]) -> str:
+    language, kind = content["language"], content["kind"]
+    if kind == LetterKind.ANSWER:
+        return f"letters/{language}/answer_{content['right']}.html"
+    return f"letters/{language}/{kind}.html"
+
+
+def _date(value: str | None, language: str) -> str:
+    return dates.written_date(date.fromisoformat(value), language) if value else ""
+
+
+def letter_title(content: dict[str, Any]) -> str:
+    text = render_to_string(f"letters/{content['language']}/_title.html", {"c": content})
+    return " ".join(text.split())
+
+
+def context_for(
+    content: dict[str, Any], *, signed: bool, preview: bool, urls: dict[str, str]
+) -> dict[str, Any]:
+    """What the templates see: the snapshot, plus dates written in the letter's language."""
+    language = content["language"]
+    organization = content["organization"]
+    request = content["request"]
+    letter_date = date.fromisoformat(content["letter_date"])
+    register = content.get("register") or []
+    transfers = {
+        (recipient["name"], recipient["country"]): recipient
+        for activity in register
+        for recipient in activity["recipients"]
+        if recipient.get("country") and recipient["country"] not in EEA
+    }
+    if content.get("issued_at"):
+        created = datetime.fromisoformat(content["issued_at"])
+    else:
+        time_zone = ZoneInfo(organization.get("time_zone") or "Europe/Brussels")
+        created = datetime.combine(letter_date, time(12, 0), tzinfo=time_zone)
+    return {
+        "c": content,
+        "lang": language,
+        "title": letter_title(content),
+        "org": organization,
+        "subject": content["subject"],
+        "ref": content["reference"],
+        "window": organization.get("letter_window") or "left",
+        "place_date": dates.place_and_date(organization["city"], letter_date, language),
+        "created_iso": created.isoformat(),
+        "dates": {
+            "letter": dates.written_date(letter_date, language),
+            "received": _date(request.get("received"), language),
+            "due": _date(request.get("due_date"), language),
+            "effective_due": _date(request.get("effective_due_date"), language),
+            "extended_due": _date(request.get("extended_due_date"), language),
+            "closed": _date(request.get("closed"), language),
+            "previous": _date((content.get("previous") or {}).get("letter_date"), language),
+        },
+        "register": register,
+        "transfers": list(transfers.values()),
+        "kept_any": any(item.get("action") == "kept" for item in content.get("systems") or []),
+        "signed": signed,
+        "preview": preview,
+        "urls": urls,
+    }
+
+
+def render_html(
+    content: dict[str, Any], *, signed: bool, preview: bool = False, urls: dict | None = None
+) -> str:
+    return render_to_string(
+        template_name(content),
+        context_for(content, signed=signed, preview=preview, urls=urls or {}),
+    )
+
+
+# --- branding images ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _stored_image(storage_name: str) -> tuple[bytes, str] | None:
+    """A logo or signature image from storage, if it is a PNG or JPEG of sensible size.
+
+    Keyed by the storage name: an upload gets a new name, so the cache never goes stale."""
+    from django.core.files.storage import default_storage
+
+    try:
+        with default_storage.open(storage_name, "rb") as handle:
+            content = handle.read(BRANDING_MAX_BYTES + 1)
+    except OSError:
+        return None
+    content_type = sniff_content_type(content)
+    if len(content) > BRANDING_MAX_BYTES or content_type not in ("image/png", "image/jpeg"):
+        return None
+    return content, content_type
+
+
+def branding_files(organization: Organization) -> dict[str, tuple[bytes, str]]:
+    """URL -> (bytes, type) of the organisation's logo and signature image, for the fetcher.
+
+    The URL carries the organisation and a digest of the image, so WeasyPrint's image
+    cache never serves one organisation's logo in another's letter."""
+    files = {}
+    for role, field in (("logo", organization.logo), ("signature", organization.signature_image)):
+        if not field:
+            continue
+        image = _stored_image(field.name)
+        if image is None:
+            continue
+        digest = hashlib.sha256(image[0]).hexdigest()[:16]
+        files[f"{ASSET_ORIGIN}branding/{organization.pk}/{digest}/{role}"] = image
+    return files
+
+
+def branding_urls(files: dict[str, tuple[bytes, str]]) -> dict[str, str]:
+    return {url.rsplit("/", 1)[1]: url for url in files}
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+class _Engine:
+    """What every letter shares in one process: fonts, the parsed stylesheets, images."""
+
+    def __init__(self) -> None:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+
+        from dsr.letters.fetcher import LetterFetcher
+
+        self.font_config = FontConfiguration()
+        self.stylesheet = CSS(
+            url=asset_url(STYLESHEET),
+            url_fetcher=LetterFetcher(),
+            font_config=self.font_config,
+        )
+        user_agent = CSS(url=asset_url(USER_AGENT_STYLESHEET), url_fetcher=LetterFetcher())
+
+        class LetterHTML(HTML):
+            # WeasyPrint's hook for its user-agent stylesheet (weasyprint is pinned): letters
+            # use a few elements, so they get a stylesheet with the rules for those only.
+            def _ua_stylesheets(self, forms: bool = False) -> list:
+                return [user_agent]
+
+        self.html_class = LetterHTML
+        self.image_cache: dict = {}
+
+
+@lru_cache(maxsize=1)
+def engine() -> _Engine:
+    return _Engine()
+
+
+# Let the engine go while the interpreter still has its modules (WeasyPrint's font
+# configuration cleans up in __del__ and fails noisily at the very end of the process).
+atexit.register(engine.cache_clear)
+
+
+def _drop_producer(document: Any, pdf: Any) -> None:
+    """Let pyHanko write the producer: it records its own name in the document
+    information and in the XMP metadata alike, which PDF/A requires to agree."""
+    pdf.info.pop("Producer", None)
+
+
+def render_pdf(
+    html: str, *, files: dict[str, tuple[bytes, str]] | None = None, for_signing: bool = False
+) -> RenderedPdf:
+    """Lay out and write one letter as tagged PDF/A; everything is read via the fetcher."""
+    from dsr.letters.fetcher import LetterFetcher
+
+    shared = engine()
+    if len(shared.image_cache) > IMAGE_CACHE_LIMIT:
+        shared.image_cache.clear()
+    fetcher = LetterFetcher(files)
+    document = shared.html_class(string=html, base_url=ASSET_ORIGIN, url_fetcher=fetcher).render(
+        font_config=shared.font_config,
+        stylesheets=[shared.stylesheet],
+        pdf_variant=PDF_VARIANT,
+        pdf_tags=True,
+        cache=shared.image_cache,
+    )
+    signature_box = None
+    for index, page in enumerate(document.pages):
+        box = page.anchors.get("signature-box")
+        if box:
+            x0, y0, x1, y1 = box
+            height = page.height * CSS_PX_TO_PT
+            signature_box = (
+                index,
+                (
+                    round(x0 * CSS_PX_TO_PT, 2),
+                    round(height - y1 * CSS_PX_TO_PT, 2),
+                    round(x1 * CSS_PX_TO_PT, 2),
+                    round(height - y0 * CSS_PX_TO_PT, 2),
+                ),
+            )
+    pdf = document.write_pdf(
+        pdf_variant=PDF_VARIANT,
+        pdf_tags=True,
+        cache=shared.image_cache,
+        finisher=_drop_producer if for_signing else None,
+    )
+    return RenderedPdf(pdf=pdf, page_count=len(document.pages), signature_box=signature_box)
