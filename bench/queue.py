@@ -100,7 +100,7 @@ WITH numbered AS (
            (i * 40503) %% 999983 AS h2,
            (i * 69069) %% 1000033 AS h3,
            now() - ((i * 7919) %% (5 * 365 * 1440)) * interval '1 minute' AS received
-    FROM generate_series(%(start)s, %(stop)s) AS i
+    FROM generate_series(%(start)s::bigint, %(stop)s::bigint) AS i
 ), shaped AS (
     SELECT *,
            CASE WHEN received > now() - interval '45 days' OR i %% 1000 = 0

@@ -12,86 +12,20 @@ LARGE (the due ones are the same), and prints one JSON line: both times, their r
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-ADMIN_URL = os.environ.get(
-    "BENCH_POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-)
+# Run as a script, Python puts bench/ first on the path, where queue.py would shadow the
+# standard library's queue module: use the project root instead.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
-
-def setup_django(database: str) -> None:
-    os.environ["DATABASE_URL"] = ADMIN_URL.rsplit("/", 1)[0] + "/" + database
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("DSR_VAR_DIR", str(ROOT / "var" / "bench"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-
-    django.setup()
-
-
-def admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(
-        ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True
-    ) as conn:
-        conn.execute(sql)
-
-
-def copy_requests(organization, count: int, *, due_from: date, due_days: int, start: int) -> None:
-    """COPY `count` running requests; their effective due dates spread over `due_days` days."""
-    from django.db import connection
-
-    columns = [
-        "organization_id", "reference", "public_token", "submission_id", "right", "channel",
-        "language", "answer_channel", "subject_name", "subject_email", "subject_postal_address",
-        "subject_customer_number", "description", "received_at", "status", "status_before_pause",
-        "paused_days", "due_date", "effective_due_date", "identity_status", "identity_evidence",
-        "outcome", "outcome_note", "refusal_ground", "refusal_explanation", "extension_reason",
-        "created_at", "updated_at",
-    ]  # fmt: skip
-    now = datetime.now(UTC).isoformat()
-    buffer = io.StringIO()
-    for index in range(start, start + count):
-        due = (due_from + timedelta(days=index % due_days)).isoformat()
-        row = {
-            "organization_id": organization.pk,
-            "reference": f"BEN-2026-{index:07d}",
-            "public_token": uuid.uuid4().hex,
-            "submission_id": uuid.uuid4(),
-            "right": "access",
-            "channel": "email",
-            "language": "en",
-            "answer_channel": "email",
-            "subject_name": f"Subject {index}",
-            "subject_email": f"s{index}@example.com",
-            "received_at": now,
-            "status": "in_progress",
-            "paused_days": 0,
-            "due_date": due,
-            "effective_due_date": due,
-            "identity_status": "verified",
-            "identity_evidence": "email_matches_record",
-            "created_at": now,
-            "updated_at": now,
-        }
-        buffer.write("\t".join(str(row.get(column, "")) for column in columns) + "\n")
-    buffer.seek(0)
-    with connection.cursor() as cursor:
-        quoted = ", ".join(f'"{column}"' for column in columns)
-        with cursor.cursor.copy(f"COPY dsr_request ({quoted}) FROM STDIN") as copy:
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
-        cursor.execute("ANALYZE dsr_request")
+from bench.common import admin, copy_requests, setup_django  # noqa: E402
 
 
 def timed_sweep() -> tuple[float, int]:
@@ -106,9 +40,7 @@ def reset_reminders() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE dsr_reminder, dsr_outboundemail")
-        cursor.execute("DELETE FROM dsr_event WHERE kind = 'request.reminder'")
-        cursor.execute("UPDATE dsr_audithead SET last_sequence = 0, last_hash = %s", ["0" * 64])
+        cursor.execute("TRUNCATE dsr_reminder, dsr_outboundemail CASCADE")
 
 
 def explain() -> str:
@@ -141,7 +73,14 @@ def main() -> None:
         organization = _organization(ORGANIZATIONS[0])
         today = date.today()
         # `due` requests within the reminder horizon, the rest months away.
-        copy_requests(organization, due, due_from=today - timedelta(days=1), due_days=9, start=0)
+        copy_requests(
+            organization,
+            due,
+            due_from=today - timedelta(days=1),
+            due_days=9,
+            start=0,
+            status="in_progress",
+        )
         copy_requests(
             organization, small - due, due_from=today + timedelta(days=60), due_days=300, start=due
         )

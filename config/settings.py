@@ -264,6 +264,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dsr.tasks.webhook_sweep",
         "schedule": envint("DSR_EMAIL_SWEEP_SECONDS", 300, minimum=10),
     },
+    "render-lost-letters": {
+        "task": "dsr.tasks.letter_sweep",
+        "schedule": envint("DSR_LETTER_SWEEP_SECONDS", 300, minimum=10),
+    },
     "send-lost-emails": {
         "task": "dsr.tasks.email_sweep",
         "schedule": envint("DSR_EMAIL_SWEEP_SECONDS", 300, minimum=10),

@@ -9,7 +9,16 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts.admin import ScopedAdmin
-from dsr.models import Attachment, AuditHead, Event, ProcessingActivity, Recipient, Request
+from dsr.models import (
+    Attachment,
+    AuditHead,
+    Event,
+    Letter,
+    PrintBatch,
+    ProcessingActivity,
+    Recipient,
+    Request,
+)
 
 
 class ReadOnlyAdmin(ScopedAdmin):
@@ -83,3 +92,21 @@ class ProcessingActivityAdmin(ScopedAdmin):
     list_display = ["name", "organization", "legal_basis", "retention"]
     list_filter = ["organization", "legal_basis"]
     filter_horizontal = ["recipients"]
+
+
+@admin.register(Letter)
+class LetterAdmin(ReadOnlyAdmin):
+    """Issued letters, read-only: their content is personal data and their file is
+    encrypted; officers read them through the desk (dsr/letters/views.py)."""
+
+    list_display = ["request", "kind", "language", "version", "status", "letter_date", "sha256"]
+    list_filter = ["kind", "status", "language"]
+    list_select_related = ["request"]
+    exclude = ["content", "file"]
+
+
+@admin.register(PrintBatch)
+class PrintBatchAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "organization", "status", "total", "done", "created_at", "posted_at"]
+    list_filter = ["organization", "status"]
+    exclude = ["file"]

@@ -117,19 +117,20 @@ def remind(request: Request, *, now: datetime, already: frozenset[str] = frozens
     sent = None
     for item in thresholds:
         notify = item is most_urgent
-        try:
-            with transaction.atomic():
-                Reminder.objects.create(
-                    request=request,
-                    threshold=item.threshold,
-                    effective_due_date=request.effective_due_date,
-                    notified=notify,
-                )
-                if notify:
-                    _notify(request, item, today=today)
-                    sent = item.threshold
-        except IntegrityError:
-            continue  # already handled by an earlier or concurrent sweep
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    Reminder.objects.create(
+                        request=request,
+                        threshold=item.threshold,
+                        effective_due_date=request.effective_due_date,
+                        notified=notify,
+                    )
+            except IntegrityError:
+                continue  # already handled by an earlier or concurrent sweep
+            if notify:
+                _notify(request, item, today=today)
+                sent = item.threshold
     return sent
 
 

@@ -13,7 +13,8 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = sorted(path.name for path in (ROOT / "bench").glob("*.py") if path.name != "__init__.py")
+HELPERS = {"__init__.py", "common.py"}
+BENCHMARKS = sorted(path.name for path in (ROOT / "bench").glob("*.py") if path.name not in HELPERS)
 
 pytestmark = pytest.mark.postgres
 
@@ -21,10 +22,8 @@ pytestmark = pytest.mark.postgres
 @pytest.mark.parametrize("script", BENCHMARKS)
 def test_benchmark_smoke_run_prints_one_json_line(script, tmp_path):
     database = settings.DATABASES["default"]
-    admin_url = (
-        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-        "/postgres"
-    )
+    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
+    admin_url = f"postgres://{database['USER']}@{host}:{port}/postgres"
     environment = {
         **os.environ,
         "BENCH_POSTGRES_ADMIN_URL": admin_url,

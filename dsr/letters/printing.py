@@ -101,26 +101,34 @@ def _progress(batch_id: int, done: int) -> None:
 def merge_letters(pdfs: Iterable[bytes], progress=None) -> tuple[bytes, int]:
     """One PDF of these letters, each starting on an odd page. Returns (pdf, page count).
 
-    Pages are copied as they are (content, fonts, the signature box's appearance); the
+    Pages are copied as they are (content, fonts, the signature box's appearance) by qpdf
+    (pikepdf), which does it in C++ about ten times faster than a pure-Python library; the
     letters' own signatures do not survive a merge and need not: the printout is paper.
     """
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
 
-    writer = PdfWriter()
+    merged = pikepdf.Pdf.new()
+    sources = []  # qpdf copies lazily: each source stays open until the merged file is saved
     count = 0
-    for count, pdf in enumerate(pdfs, start=1):
-        reader = PdfReader(io.BytesIO(pdf))
-        for page in reader.pages:
-            writer.add_page(page)
-        if len(writer.pages) % 2:
-            last = writer.pages[-1]
-            writer.add_blank_page(width=last.mediabox.width, height=last.mediabox.height)
-        if progress is not None:
-            progress(count)
-    writer.add_metadata({"/Title": f"Print batch of {count} letters", "/Producer": "DSR Desk"})
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue(), len(writer.pages)
+    try:
+        for count, pdf in enumerate(pdfs, start=1):
+            source = pikepdf.Pdf.open(io.BytesIO(pdf))
+            sources.append(source)
+            merged.pages.extend(source.pages)
+            if len(merged.pages) % 2:
+                box = [float(value) for value in merged.pages[-1].mediabox]
+                merged.add_blank_page(page_size=(box[2] - box[0], box[3] - box[1]))
+            if progress is not None:
+                progress(count)
+        merged.docinfo["/Title"] = f"Print batch of {count} letters"
+        merged.docinfo["/Producer"] = "DSR Desk"
+        output = io.BytesIO()
+        merged.save(output)
+        return output.getvalue(), len(merged.pages)
+    finally:
+        for source in sources:
+            source.close()
+        merged.close()
 
 
 def print_batch_build(batch_id: int) -> str:

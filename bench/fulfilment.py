@@ -1,0 +1,344 @@
+"""Fulfilment on PostgreSQL: erasure against a plain DELETE, export against COPY, and memory.
+
+    .venv/bin/python bench/fulfilment.py            # full run (1,000,000 readings)
+    .venv/bin/python bench/fulfilment.py --smoke    # seconds; what CI runs
+
+Creates a fresh PostgreSQL database through BENCH_POSTGRES_ADMIN_URL (dropped afterwards)
+with the desk's tables and two identical copies of a customer platform (schemas `desk_copy`
+and `plain_copy`): one subject with LARGE power readings, another with SMALL, a third
+customer with readings nobody asks about. Then, in this order:
+
+1. export (access) of SMALL and of LARGE readings, each in a child process that runs the
+   step and builds the encrypted package; the child reports its time and peak RSS. The LARGE
+   export is compared with `COPY (SELECT ...) TO STDOUT` of the same rows (ratio reported);
+   the two peaks must be within 20% (memory does not grow with rows);
+2. erasure of the LARGE subject through the desk (the step, batched and resumable) against a
+   plain `DELETE` of the same rows on the identical copy (target ratio <= 1.5).
+
+Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, bench/ itself would be first on the path, and bench/queue.py would hide
+# the standard library's queue module: import from the project root instead.
+sys.path[0] = str(ROOT)
+ADMIN_URL = os.environ.get(
+    "BENCH_POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+SCHEMAS = ("desk_copy", "plain_copy")
+LARGE_CUSTOMER, SMALL_CUSTOMER, OTHER_CUSTOMER = 1, 2, 3
+
+
+def database_url(database: str) -> str:
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+
+
+def setup_django(database: str) -> None:
+    os.environ["DATABASE_URL"] = database_url(database)
+    os.environ.setdefault("DEBUG", "true")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+    from dsr import jobs
+
+    # The benchmark runs every step itself; nothing goes to a broker.
+    jobs._enqueue_step = lambda *args, **kwargs: None
+    jobs._enqueue_package = lambda *args, **kwargs: None
+
+
+def connect(database: str):
+    import psycopg
+
+    return psycopg.connect(database_url(database).replace("postgres://", "postgresql://"))
+
+
+def admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(
+        ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        conn.execute(sql)
+
+
+def build_platform(database: str, *, large: int, small: int, other: int) -> None:
+    """Two identical copies of the demo schema, readings loaded with COPY."""
+    import sqlalchemy as sa
+
+    from dsr.connectors.sql import normalise_url
+    from dsr.demo.systems import demo_metadata
+
+    engine = sa.create_engine(normalise_url(database_url(database)))
+    start = datetime(2020, 1, 1)
+    for schema in SCHEMAS:
+        metadata, tables = demo_metadata(schema)
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+            metadata.create_all(connection)
+            connection.execute(
+                tables["customers"].insert(),
+                [
+                    {"id": n, "customer_number": f"C{n}", "name": f"Customer {n}",
+                     "email": f"customer{n}@example.com", "created_at": start,
+                     "processing_restricted": False}
+                    for n in (LARGE_CUSTOMER, SMALL_CUSTOMER, OTHER_CUSTOMER)
+                ],
+            )  # fmt: skip
+            connection.execute(
+                tables["gateways"].insert(),
+                [
+                    {"id": n, "customer_id": n, "serial": f"G{n}", "installed_at": start}
+                    for n in (LARGE_CUSTOMER, SMALL_CUSTOMER, OTHER_CUSTOMER)
+                ],
+            )
+        with connect(database) as conn, conn.cursor() as cursor:
+            buffer = io.StringIO()
+            reading = 0
+            for gateway, count in ((1, large), (2, small), (3, other)):
+                for n in range(count):
+                    reading += 1
+                    stamp = start + timedelta(minutes=15 * n)
+                    buffer.write(f"{reading}\t{gateway}\t{stamp}\t{100 + n % 2000}\t{n / 4}\n")
+            buffer.seek(0)
+            with cursor.copy(
+                f"COPY {schema}.power_readings (id, gateway_id, measured_at, watts, kwh_total) "
+                "FROM STDIN"
+            ) as copy:
+                while chunk := buffer.read(1 << 20):
+                    copy.write(chunk)
+        with connect(database) as conn:
+            conn.autocommit = True
+            conn.execute(f"VACUUM ANALYZE {schema}.power_readings")
+    engine.dispose()
+
+
+def prepare_desk(database: str) -> dict[str, int]:
+    """Migrate, one organisation with its source, and three requests in progress."""
+    from django.core.management import call_command
+
+    from accounts.models import Membership, Role, User
+    from dsr import audit, jobs, workflow
+    from dsr.demo.data import ORGANIZATIONS
+    from dsr.demo.loader import _organization
+    from dsr.demo.systems import OPENMOTICS_MAP
+    from dsr.fulfilment.sources import data_source_save
+    from dsr.models import Channel, EvidenceKind, Right
+
+    call_command("migrate", verbosity=0)
+    organization = _organization(ORGANIZATIONS[0])
+    officer = User.objects.create_user("bench@openmotics.example", "bench-password-123")
+    Membership.objects.create(user=officer, organization=organization, role=Role.OFFICER)
+    actor = audit.Actor.for_user(officer)
+    data_source_save(
+        organization=organization,
+        actor=actor,
+        name="Customer platform",
+        kind="sql",
+        config={**OPENMOTICS_MAP, "schema": SCHEMAS[0], "batch_rows": 10_000},
+        secrets={"url": database_url(database)},
+    )
+    jobs_by_name = {}
+    for name, right, customer in (
+        ("export_small", Right.ACCESS, SMALL_CUSTOMER),
+        ("export_large", Right.ACCESS, LARGE_CUSTOMER),
+        ("erase_large", Right.ERASURE, LARGE_CUSTOMER),
+    ):
+        (request,) = workflow.submission_create(
+            organization=organization,
+            rights=[right],
+            channel=Channel.EMAIL,
+            language="en",
+            subject_name=f"Customer {customer}",
+            subject_email=f"customer{customer}@example.com",
+            actor=actor,
+        )
+        request = workflow.identity_decide(
+            request=request, verified=True, evidence=EvidenceKind.EMAIL_MATCHES_RECORD, actor=actor
+        )
+        job = jobs.job_plan(request=request, actor=actor)
+        if right == Right.ACCESS:
+            job = jobs.job_confirm(job=job, actor=actor)
+        jobs_by_name[name] = job.pk
+    return jobs_by_name
+
+
+def child_export(job_id: int) -> None:
+    """In a fresh process: run the export step and build the package; report time and RSS."""
+    from dsr import jobs
+    from dsr.models import DataPackage, Job
+
+    job = Job.objects.get(pk=job_id)
+    started = time.perf_counter()
+    for step in job.steps.all():
+        while jobs.step_run(step_id=step.pk) is not None:
+            pass
+    package = jobs.package_create(job_id=job_id)
+    seconds = time.perf_counter() - started
+    assert package is not None, "the package was not built"
+    rows = sum(entry["rows"] or 0 for step in job.steps.all() for entry in step.result)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "rows": rows,
+                "package_bytes": DataPackage.objects.get(pk=package.pk).size,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def run_child(database: str, job_id: int) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child-export", str(job_id), "--database", database],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ.copy(),
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-3000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def timed_copy(database: str, customer: int) -> float:
+    """COPY of the same rows and columns the export reads, into nothing."""
+    from psycopg import sql
+
+    statement = sql.SQL(
+        "COPY (SELECT measured_at, watts, kwh_total FROM {schema}.power_readings "
+        "WHERE gateway_id IN (SELECT id FROM {schema}.gateways WHERE customer_id = {customer}) "
+        "ORDER BY id) TO STDOUT"
+    ).format(schema=sql.Identifier(SCHEMAS[1]), customer=sql.Literal(customer))
+    with connect(database) as conn, conn.cursor() as cursor:
+        started = time.perf_counter()
+        with cursor.copy(statement) as copy:
+            for _ in copy:
+                pass
+        return time.perf_counter() - started
+
+
+def timed_plain_delete(database: str, customer: int) -> tuple[float, int]:
+    from psycopg import sql
+
+    statement = sql.SQL(
+        "DELETE FROM {schema}.power_readings WHERE gateway_id IN "
+        "(SELECT id FROM {schema}.gateways WHERE customer_id = %s)"
+    ).format(schema=sql.Identifier(SCHEMAS[1]))
+    with connect(database) as conn:
+        conn.execute("CHECKPOINT")
+        started = time.perf_counter()
+        deleted = conn.execute(statement, [customer]).rowcount
+        conn.commit()
+        return time.perf_counter() - started, deleted
+
+
+def timed_desk_erasure(database: str, job_id: int) -> tuple[float, int]:
+    from dsr import audit, jobs
+    from dsr.models import Job
+
+    job = Job.objects.get(pk=job_id)
+    job = jobs.job_confirm(job=job, actor=audit.Actor.system("bench"))
+    with connect(database) as conn:
+        conn.execute("CHECKPOINT")
+    step = job.steps.get()
+    started = time.perf_counter()
+    while jobs.step_run(step_id=step.pk) is not None:
+        pass
+    seconds = time.perf_counter() - started
+    step.refresh_from_db()
+    assert step.status == "done", step.last_error
+    readings = next(e for e in step.result if e["what"].startswith("Power readings"))
+    return seconds, readings["rows"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
+    parser.add_argument("--child-export", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_export:
+        setup_django(args.database)
+        child_export(args.child_export)
+        return
+
+    large, small, other = (20_000, 2_000, 1_000) if args.smoke else (1_000_000, 100_000, 100_000)
+    database = f"dsr_bench_fulfilment_{os.getpid()}"
+    var_dir = os.environ.get("DSR_VAR_DIR") or tempfile.mkdtemp(prefix="dsr-bench-")
+    os.environ["DSR_VAR_DIR"] = var_dir
+    admin(f"CREATE DATABASE {database}")
+    try:
+        setup_django(database)
+        build_platform(database, large=large, small=small, other=other)
+        job_ids = prepare_desk(database)
+        from django.db import connections
+
+        connections.close_all()
+        export_small = run_child(database, job_ids["export_small"])
+        export_large = run_child(database, job_ids["export_large"])
+        copy_seconds = timed_copy(database, LARGE_CUSTOMER)
+        plain_seconds, plain_rows = timed_plain_delete(database, LARGE_CUSTOMER)
+        desk_seconds, desk_rows = timed_desk_erasure(database, job_ids["erase_large"])
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        if "DSR_VAR_DIR" not in os.environ or var_dir.startswith(tempfile.gettempdir()):
+            shutil.rmtree(Path(var_dir) / "media", ignore_errors=True)
+
+    assert plain_rows == desk_rows == large, (plain_rows, desk_rows)
+    memory_ratio = export_large["peak_rss_mb"] / export_small["peak_rss_mb"]
+    erasure_ratio = desk_seconds / plain_seconds
+    print(
+        json.dumps(
+            {
+                "benchmark": "fulfilment",
+                "smoke": args.smoke,
+                "readings": {"large": large, "small": small, "other": other},
+                "erasure": {
+                    "desk_seconds": round(desk_seconds, 3),
+                    "plain_delete_seconds": round(plain_seconds, 3),
+                    "rows": desk_rows,
+                    "ratio": round(erasure_ratio, 3),
+                    "target_ratio": 1.5,
+                    "met": erasure_ratio <= 1.5,
+                },
+                "export": {
+                    "desk_seconds": round(export_large["seconds"], 3),
+                    "copy_seconds": round(copy_seconds, 3),
+                    "ratio": round(export_large["seconds"] / copy_seconds, 2),
+                    "rows": export_large["rows"],
+                    "package_bytes": export_large["package_bytes"],
+                },
+                "memory": {
+                    "peak_rss_mb_small": round(export_small["peak_rss_mb"], 1),
+                    "peak_rss_mb_large": round(export_large["peak_rss_mb"], 1),
+                    "ratio": round(memory_ratio, 3),
+                    "target": "within 20%",
+                    "met": abs(memory_ratio - 1) <= 0.2,
+                },
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
