@@ -284,6 +284,9 @@ def filters(searched: str, colleague_id: int) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database afterwards (to investigate)"
+    )
     args = parser.parse_args()
     small, large = (500, 5_000) if args.smoke else (10_000, 1_000_000)
     repeat = 5 if args.smoke else 25
@@ -337,7 +340,10 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        admin(f"DROP DATABASE IF EXISTS {database}")
+        if args.keep:
+            print(f"kept database {database}", file=sys.stderr)
+        else:
+            admin(f"DROP DATABASE IF EXISTS {database}")
 
     ratios = {name: round(r[large]["ms"] / r[small]["ms"], 2) for name, r in results.items()}
     print(

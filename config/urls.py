@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     # Letters: /desk/letters/, the print queue /desk/print/, the subject's /r/<token>/letters/.
     path("", include("dsr.letters.urls")),
+    path("desk/settings/integrations/", include("dsr.api.desk_urls")),
     path("desk/", include("dsr.desk.urls")),
     path("api/", include("dsr.api.urls")),
     # Fulfilment: /desk/fulfilment/..., the systems' callback, the subject's /r/<token>/package/.

@@ -80,8 +80,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # In the list's own order, so the count walks the same index as the page (and stops).
-        counted = self.object_list[: COUNT_CAP + 1].count()
+        # No order: the database finds the matching rows by the cheapest index and stops.
+        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()
         self.capped = counted > COUNT_CAP
         return min(counted, COUNT_CAP)
 
@@ -126,7 +126,7 @@ def facet_counts(
     }
     for officer in officers:
         aggregates[f"assignee_{officer.pk}"] = Count("pk", filter=Q(assignee=officer))
-    counts = queryset[:COUNT_CAP].aggregate(**aggregates)
+    counts = queryset.order_by()[:COUNT_CAP].aggregate(**aggregates)
     counts["assignee_me"] = counts.get(f"assignee_{user.pk}", 0)
     return Facets(counts=counts, capped=counts["total"] >= COUNT_CAP)
 

@@ -2,10 +2,11 @@
 
 An erasure answer says, per system, what was erased, anonymised or kept and on which
 legal ground, and which recipients were told (Art. 19); an access or portability answer
-says what is enclosed. When fulfilment jobs exist they record exactly that, and
-`fulfilment_record` will return it. Until then it returns None and the letter's compose
-form asks the officer, who records the same facts by hand; the letter itself only ever
-reads the `FulfilmentRecord` shape, so nothing else changes when the jobs land.
+says what is enclosed. Fulfilment jobs (dsr/jobs.py, docs/FULFILMENT.md) record exactly
+that: `fulfilment_record` turns their record into the `FulfilmentRecord` the compose form
+starts from. Where no job ran (a system handled by hand before the desk knew it), it
+returns None and the officer records the same facts on the form. The letter itself only
+ever reads the snapshot taken from the form, so what it says is what the officer saw.
 """
 
 from __future__ import annotations
@@ -37,6 +38,37 @@ class FulfilmentRecord:
         return asdict(self)
 
 
+# What a source's entries say, in the words of an erasure letter.
+_LETTER_ACTIONS = {"erased": ERASED, "anonymised": ANONYMISED, "kept": KEPT}
+
+
 def fulfilment_record(request: Request) -> FulfilmentRecord | None:
-    """What the fulfilment jobs recorded for `request`; None until issue 7 builds them."""
-    return None
+    """What the fulfilment jobs recorded for `request`, or None when no job ran."""
+    from dsr import jobs
+    from dsr.models import Art19Notice, DataPackage
+
+    sources = jobs.erasure_record(request)
+    systems = [
+        SystemOutcome(
+            system=f"{source.source}: {entry.what}" if entry.what else source.source,
+            action=_LETTER_ACTIONS[entry.action],
+            legal_ground=entry.reason if entry.action == "kept" else "",
+        )
+        for source in sources
+        for entry in source.entries
+        if entry.action in _LETTER_ACTIONS
+    ]
+    told = list(
+        Art19Notice.objects.filter(job__request=request)
+        .order_by("recipient_name")
+        .values_list("recipient_name", flat=True)
+        .distinct()
+    )
+    enclosures = [
+        f"{request.reference}-{package.created_at:%Y%m%d}.zip (sha256 {package.sha256[:16]}…)"
+        for package in DataPackage.objects.filter(request=request).order_by("created_at")
+        if package.sha256
+    ]
+    if not (sources or told or enclosures):
+        return None
+    return FulfilmentRecord(systems=systems, recipients_told=told, enclosures=enclosures)

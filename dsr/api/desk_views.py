@@ -1,0 +1,99 @@
+"""The manager's integrations page: API tokens and webhook endpoints, with the delivery log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import ApiToken
+from dsr.api import webhooks
+from dsr.api.forms import TokenForm, WebhookForm
+from dsr.api.tokens import api_token_create, api_token_revoke
+from dsr.desk.access import desk_view
+from dsr.models import WebhookDelivery, WebhookEndpoint
+
+
+def _page(request: HttpRequest, **context: object) -> HttpResponse:
+    organization = request.desk.organization
+    return render(
+        request,
+        "api/integrations.html",
+        {
+            "tokens": ApiToken.objects.filter(organization=organization).select_related(
+                "created_by"
+            ),
+            "endpoints": WebhookEndpoint.objects.filter(organization=organization),
+            "deliveries": WebhookDelivery.objects.filter(
+                endpoint__organization=organization
+            ).select_related("endpoint")[:50],
+            "token_form": context.pop("token_form", TokenForm()),
+            "webhook_form": context.pop("webhook_form", WebhookForm()),
+            **context,
+        },
+    )
+
+
+@desk_view(manage=True)
+def integrations(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@require_POST
+@desk_view(manage=True)
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        return _page(request, token_form=form)
+    token, plaintext = api_token_create(
+        organization=request.desk.organization,
+        name=form.cleaned_data["name"],
+        scope=form.cleaned_data["scope"],
+        created_by=request.user,
+    )
+    # Shown once, on this response only; never stored in plain text.
+    return _page(request, new_token=token, new_secret=plaintext)
+
+
+@require_POST
+@desk_view(manage=True)
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = ApiToken.objects.filter(organization=request.desk.organization, pk=token_id).first()
+    if token is None:
+        raise Http404
+    api_token_revoke(token=token)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("integrations:page")
+
+
+@require_POST
+@desk_view(manage=True)
+def webhook_create(request: HttpRequest) -> HttpResponse:
+    form = WebhookForm(request.POST)
+    if form.is_valid():
+        try:
+            endpoint, secret = webhooks.webhook_create(
+                organization=request.desk.organization,
+                url=form.cleaned_data["url"],
+                topics=form.cleaned_data["topics"],
+            )
+        except webhooks.WebhookRejected as rejected:
+            form.add_error("url", str(rejected))
+        else:
+            return _page(request, new_endpoint=endpoint, new_webhook_secret=secret)
+    return _page(request, webhook_form=form)
+
+
+@require_POST
+@desk_view(manage=True)
+def webhook_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = WebhookEndpoint.objects.filter(
+        organization=request.desk.organization, pk=endpoint_id
+    ).first()
+    if endpoint is None:
+        raise Http404
+    endpoint.active = not endpoint.active
+    endpoint.save(update_fields=["active"])
+    return redirect("integrations:page")

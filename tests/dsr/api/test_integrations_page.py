@@ -1,0 +1,73 @@
+"""The manager's integrations page: tokens shown once, revoked; webhooks registered safely."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import ApiToken
+from dsr.api.tokens import api_token_create, api_token_find
+from dsr.models import WebhookEndpoint
+
+URL = "/desk/settings/integrations/"
+
+
+def test_manager_creates_a_token_seen_once_and_it_works(desk_client, manager, organization):
+    client = desk_client(manager)
+    response = client.post(f"{URL}tokens/", {"name": "Customer <b>app</b>", "scope": "write"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    token = ApiToken.objects.get()
+    secret = html.split('<code id="new-token">')[1].split("</code>")[0]
+    assert api_token_find(secret) == token
+    assert "Customer &lt;b&gt;app&lt;/b&gt;" in html
+    assert secret not in client.get(URL).content.decode()  # never shown again
+    assert token.secret_hash not in html
+
+
+def test_manager_revokes_a_token(desk_client, manager, organization):
+    token, secret = api_token_create(organization=organization, name="Old", scope="read",
+                                     created_by=manager)  # fmt: skip
+    response = desk_client(manager).post(f"{URL}tokens/{token.pk}/revoke/")
+    assert response.status_code == 302
+    assert api_token_find(secret) is None
+
+
+@pytest.mark.parametrize("user", ["officer", "viewer", "outsider"])
+def test_only_managers_of_the_organisation(desk_client, request, user, organization, manager):
+    token, secret = api_token_create(organization=organization, name="Keep", scope="read",
+                                     created_by=manager)  # fmt: skip
+    client = desk_client(request.getfixturevalue(user))
+    assert client.get(URL).status_code in (403, 404)
+    assert client.post(f"{URL}tokens/{token.pk}/revoke/").status_code in (403, 404)
+    assert client.post(f"{URL}tokens/", {"name": "x", "scope": "write"}).status_code in (403, 404)
+    assert api_token_find(secret) == token
+    assert ApiToken.objects.count() == 1
+
+
+def test_outsider_manager_cannot_revoke_our_token(desk_client, organization, other_organization,
+                                                  manager):  # fmt: skip
+    from accounts.models import Role
+    from tests.conftest import make_user
+
+    theirs = make_user("boss@maxem.example", other_organization, Role.MANAGER)
+    token, secret = api_token_create(organization=organization, name="Ours", scope="read",
+                                     created_by=manager)  # fmt: skip
+    response = desk_client(theirs).post(f"{URL}tokens/{token.pk}/revoke/")
+    assert response.status_code == 404
+    assert api_token_find(secret) == token
+
+
+def test_webhook_registration_refuses_unsafe_urls_and_shows_the_secret_once(
+    desk_client, manager, settings
+):
+    client = desk_client(manager)
+    response = client.post(f"{URL}webhooks/", {"url": "https://10.1.2.3/hook",
+                                               "topics": ["request.created"]})  # fmt: skip
+    assert response.status_code == 200
+    assert "private or local" in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 0
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    response = client.post(f"{URL}webhooks/", {"url": "https://10.1.2.3/hook",
+                                               "topics": ["request.created"]})  # fmt: skip
+    assert 'id="new-webhook-secret"' in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 1
