@@ -213,8 +213,8 @@ def desk_client(user: Any) -> Any:
     return client
 
 
-def timed(client: Any, url: str, repeat: int) -> tuple[float, int, int]:
-    """Median milliseconds, SQL queries and rows shown for GET url."""
+def timed(client: Any, url: str, repeat: int) -> tuple[float, float, int, int]:
+    """Median and fastest milliseconds, SQL queries and rows shown for GET url."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -228,23 +228,29 @@ def timed(client: Any, url: str, repeat: int) -> tuple[float, int, int]:
         assert response.status_code == 200, response.status_code
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
-    return statistics.median(times), len(captured.captured_queries), len(response.context["rows"])
+    rows = len(response.context["rows"])
+    return statistics.median(times), min(times), len(captured.captured_queries), rows
 
 
 def explain_queries(client: Any, url: str) -> dict[str, Any]:
-    """EXPLAIN each query the queue runs on dsr_request for `url`: indexes used, seq scans."""
+    """EXPLAIN each query the queue runs on dsr_request for `url`.
+
+    `page`: the indexes the page's own query uses (the rows shown, in order) and whether it
+    scans the table. `counts_seq_scan`: whether the count or the counts per filter scan the
+    table; they stop after COUNT_CAP matching rows, so a scan is bounded either way."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
-    indexes: set[str] = set()
-    seq_scans = 0
+    page_indexes: set[str] = set()
+    page_seq_scan = counts_seq_scan = False
     with connection.cursor() as cursor:
         for query in captured.captured_queries:
             sql = query["sql"]
             if "dsr_request" not in sql or not sql.lstrip().upper().startswith("SELECT"):
                 continue
+            is_count = sql.startswith("SELECT COUNT(")
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
             plan = cursor.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan
@@ -252,11 +258,18 @@ def explain_queries(client: Any, url: str) -> dict[str, Any]:
             while stack:
                 node = stack.pop()
                 if node.get("Relation Name") == "dsr_request" and node["Node Type"] == "Seq Scan":
-                    seq_scans += 1
-                if "Index Name" in node:
-                    indexes.add(node["Index Name"])
+                    if is_count:
+                        counts_seq_scan = True
+                    else:
+                        page_seq_scan = True
+                if "Index Name" in node and not is_count:
+                    page_indexes.add(node["Index Name"])
                 stack.extend(node.get("Plans", []))
-    return {"indexes": sorted(indexes), "seq_scan": seq_scans > 0}
+    return {
+        "page": sorted(i for i in page_indexes if not i.startswith(("accounts_", "one_"))),
+        "page_seq_scan": page_seq_scan,
+        "counts_seq_scan": counts_seq_scan,
+    }
 
 
 def filters(searched: str, colleague_id: int) -> dict[str, str]:
@@ -289,7 +302,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     small, large = (500, 5_000) if args.smoke else (10_000, 1_000_000)
-    repeat = 5 if args.smoke else 25
+    repeat = 5 if args.smoke else 41
 
     database = f"dsr_bench_queue_{os.getpid()}"
     admin(f"CREATE DATABASE {database}")
@@ -326,9 +339,10 @@ def main() -> None:
             load_seconds[size] = round(bulk_load(organization, officers, loaded + 1, size), 1)
             loaded = size
             for name, url in pages.items():
-                milliseconds, queries, rows = timed(client, url, repeat)
+                median, fastest, queries, rows = timed(client, url, repeat)
                 results[name][size] = {
-                    "ms": round(milliseconds, 1),
+                    "ms": round(median, 1),
+                    "fastest_ms": round(fastest, 1),
                     "queries": queries,
                     "rows": rows,
                 }
@@ -362,7 +376,7 @@ def main() -> None:
                 ),
                 "explain_at_large": explain,
                 "every_filter_uses_an_index": all(
-                    e["indexes"] and not e["seq_scan"] for e in explain.values()
+                    e["page"] and not e["page_seq_scan"] for e in explain.values()
                 ),
             }
         )

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dsr import audit, crypto, emails
 from dsr.connectors import connector_for
@@ -62,6 +63,10 @@ from dsr.models import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def _already_confirmed() -> str:
+    return _("This request's job was confirmed already; follow its progress instead.")
 
 
 class JobError(Exception):
@@ -132,18 +137,18 @@ def job_plan(
     Planning again (before confirming) replaces the previous dry run."""
     if request.right not in FULFILMENT_RIGHTS:
         raise JobError(
-            f"The right '{request.get_right_display()}' is answered by letter, not carried out "
-            "in the systems."
+            _("The right '%(right)s' is answered by letter, not carried out in the systems.")
+            % {"right": request.get_right_display()}
         )
     if request.status != Status.IN_PROGRESS:
         raise JobError(
-            "Fulfilment starts once identity is verified and the request is in progress."
+            _("Fulfilment starts once identity is verified and the request is in progress.")
         )
     if request.right == Right.RECTIFICATION and not corrections:
-        raise JobError("Say what to correct before the dry run of a rectification.")
+        raise JobError(_("Say what to correct before the dry run of a rectification."))
     existing = Job.objects.filter(request=request, right=request.right).first()
     if existing is not None and existing.status != JobStatus.PLANNED:
-        raise JobError("This request's job was confirmed already; follow its progress instead.")
+        raise JobError(_already_confirmed())
 
     subject = subject_of(request)
     plans: list[tuple[DataSource, dict[str, Any]]] = []
@@ -159,11 +164,11 @@ def job_plan(
 
     now = timezone.now()
     with transaction.atomic():
-        job, _ = Job.objects.select_for_update().get_or_create(
+        job, _created = Job.objects.select_for_update().get_or_create(
             request=request, right=request.right, defaults={"planned_at": now}
         )
         if job.status != JobStatus.PLANNED:
-            raise JobError("This request's job was confirmed already; follow its progress instead.")
+            raise JobError(_already_confirmed())
         job.planned_at = now
         job.planned_by = actor.user
         job.parameters_encrypted = (
@@ -172,7 +177,7 @@ def job_plan(
             else ""
         )
         job.save()
-        job.steps.exclude(source__in=[source for source, _ in plans]).delete()
+        job.steps.exclude(source__in=[source for source, _plan in plans]).delete()
         for position, (source, plan) in enumerate(plans):
             JobStep.objects.update_or_create(
                 job=job,
@@ -204,13 +209,13 @@ def job_confirm(*, job: Job, actor: audit.Actor) -> Job:
     with transaction.atomic():
         job = Job.objects.select_for_update().select_related("request").get(pk=job.pk)
         if job.status != JobStatus.PLANNED:
-            raise JobError("This job was confirmed already.")
+            raise JobError(_("This job was confirmed already."))
         if job.request.status != Status.IN_PROGRESS:
-            raise JobError("The request is no longer in progress.")
+            raise JobError(_("The request is no longer in progress."))
         step_ids = list(job.steps.values_list("pk", flat=True))
         if not step_ids:
             raise JobError(
-                "No data source can carry out this right; record what was done on the request."
+                _("No data source can carry out this right; record what was done on the request.")
             )
         now = timezone.now()
         job.steps.update(status=StepStatus.QUEUED, lease_until=now + _lease(), claim="")
@@ -495,7 +500,7 @@ def step_retry(*, step: JobStep, actor: audit.Actor) -> JobStep:
             .get(pk=step.pk)
         )
         if step.status != StepStatus.FAILED:
-            raise JobError("Only a failed step can be retried.")
+            raise JobError(_("Only a failed step can be retried."))
         step.status = StepStatus.QUEUED
         step.attempts = 0
         step.claim = ""
@@ -547,7 +552,7 @@ def manual_task_complete(*, step: JobStep, actor: audit.Actor, done: bool, note:
     """The named person did the task (with a note), or found it impossible (with a reason)."""
     note = (note or "").strip()
     if not note:
-        raise JobError("Write a note: what was done, or why it is impossible.")
+        raise JobError(_("Write a note: what was done, or why it is impossible."))
     with transaction.atomic():
         locked = (
             JobStep.objects.select_for_update()
@@ -555,7 +560,7 @@ def manual_task_complete(*, step: JobStep, actor: audit.Actor, done: bool, note:
             .get(pk=step.pk)
         )
         if locked.source.kind != ConnectorKind.MANUAL or locked.status != StepStatus.WAITING:
-            raise JobError("This task is not waiting for a person.")
+            raise JobError(_("This task is not waiting for a person."))
         right = locked.job.right
         entry = (
             Entry(DONE_ACTION[right] if right not in EXPORT_RIGHTS else "provided",

@@ -18,10 +18,12 @@ class RequestFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=[*Status.choices, ("open", "Open"), ("closed", "Closed")],
         method="filter_status",
+        distinct=False,
         help_text="One or more statuses; `open` and `closed` group them.",
     )
-    right = django_filters.MultipleChoiceFilter(choices=Right.choices)
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    # No joins, so no duplicates: DISTINCT would make PostgreSQL sort every matching row.
+    right = django_filters.MultipleChoiceFilter(choices=Right.choices, distinct=False)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
     language = django_filters.ChoiceFilter(choices=Language.choices)
     assignee = django_filters.CharFilter(
         method="filter_assignee", help_text="An officer's e-mail address, or `none`."

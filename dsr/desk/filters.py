@@ -12,13 +12,12 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import F, OrderBy, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, User
-from dsr.desk.queries import RUNNING_STATUSES
+from dsr.desk.queries import COUNT_CAP, RUNNING_STATUSES
 from dsr.models import CLOSED_STATUSES, OPEN_STATUSES, Channel, Request, Right, Status
 
 DEFAULTS = {"status": "open", "assignee": "mine_or_unassigned", "sort": "due"}
@@ -45,22 +44,21 @@ SORT_CHOICES = [
 ]
 
 
-def searched_order(field: str) -> OrderBy | str:
-    """The same order, written so that no index provides it.
-
-    A search matches few rows, but PostgreSQL cannot know how few: given an index in the
-    order asked for and a LIMIT, it walks that index hoping to meet matches soon, and on a
-    million requests walks them all. Ordering by an expression makes it find the matches
-    through the trigram indexes first and sort only those."""
-    if field.lstrip("-") == "pk":
-        return field
-    name = field.lstrip("-")
-    expression = Coalesce(F(name), F(TIE_BREAKERS[name]))
-    return expression.desc() if field.startswith("-") else expression.asc()
-
-
-# A column that is never NULL, COALESCEd with another so the expression matches no index.
-TIE_BREAKERS = {"effective_due_date": "due_date", "received_at": "created_at"}
+def search_condition(value: str) -> Q | None:
+    """The columns a search term can match: a reference always has digits, an e-mail address
+    has no spaces, a name no "@". On PostgreSQL each column has a trigram index on
+    UPPER(column), which is what icontains compiles to there."""
+    value = value.strip()
+    if not value:
+        return None
+    condition = Q()
+    if any(character.isdigit() for character in value):
+        condition |= Q(reference__icontains=value)
+    if "@" not in value:
+        condition |= Q(subject_name__icontains=value)
+    if not any(character.isspace() for character in value):
+        condition |= Q(subject_email__icontains=value)
+    return condition
 
 
 def queue_data(query: QueryDict) -> dict[str, str]:
@@ -187,22 +185,24 @@ class QueueFilter(django_filters.FilterSet):
         return queryset.filter(paused_since__isnull=False) if value else queryset
 
     def filter_search(self, queryset: QuerySet[Request], name: str, value: str):
-        """Reference, name or e-mail, anywhere in the text: on PostgreSQL each column has a
-        trigram index on UPPER(column), which is what icontains compiles to there."""
-        value = value.strip()
-        if not value:
+        """Reference, name or e-mail, anywhere in the text (see `search_condition`).
+
+        The matching rows are found once, here, and the count, the page and the counts per
+        filter then read them by primary key, instead of each searching the trigram indexes
+        again. A search matching more than COUNT_CAP requests is left as a condition (the
+        list stays right; it is only slower, and such a search narrows nothing)."""
+        condition = search_condition(value)
+        if condition is None:
             return queryset
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | Q(subject_name__icontains=value)
-            | Q(subject_email__icontains=value)
+        matches = list(
+            queryset.filter(condition).order_by().values_list("pk", flat=True)[: COUNT_CAP + 1]
         )
+        if len(matches) > COUNT_CAP:
+            return queryset.filter(condition)
+        return queryset.filter(pk__in=matches)
 
     def filter_sort(self, queryset: QuerySet[Request], name: str, value: str):
-        fields = SORTS.get(value, SORTS["due"])
-        if self.form.cleaned_data.get("q"):
-            return queryset.order_by(*(searched_order(field) for field in fields))
-        return queryset.order_by(*fields)
+        return queryset.order_by(*SORTS.get(value, SORTS["due"]))
 
     @property
     def qs(self) -> QuerySet[Request]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+import warnings
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -36,6 +37,7 @@ from dsr.models import (
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000
+MERGE_CHUNK = 50
 BUILDER = audit.Actor.system("print batch builder")
 
 
@@ -102,26 +104,51 @@ def merge_letters(pdfs: Iterable[bytes], progress=None) -> tuple[bytes, int]:
     """One PDF of these letters, each starting on an odd page. Returns (pdf, page count).
 
     Pages are copied as they are (content, fonts, the signature box's appearance) by qpdf
-    (pikepdf), which does it in C++ about ten times faster than a pure-Python library; the
-    letters' own signatures do not survive a merge and need not: the printout is paper.
+    (pikepdf), which does it in C++ many times faster than a pure-Python library. qpdf keeps
+    every source open until the merged file is written, so letters are merged in chunks of
+    `MERGE_CHUNK` and the chunks merged at the end: memory follows the chunk, not the batch.
+    The letters' own signatures do not survive a merge and need not: the printout is paper.
     """
+    parts: list[bytes] = []
+    chunk: list[bytes] = []
+    count = 0
+    for count, pdf in enumerate(pdfs, start=1):
+        chunk.append(pdf)
+        if len(chunk) == MERGE_CHUNK:
+            parts.append(_merge(chunk, pad=True)[0])
+            chunk = []
+        if progress is not None:
+            progress(count)
+    if chunk:
+        parts.append(_merge(chunk, pad=True)[0])
+    # Every part has an even number of pages, so each letter still starts on an odd page.
+    return _merge(parts, pad=False, title=f"Print batch of {count} letters")
+
+
+def _merge(pdfs: list[bytes], *, pad: bool, title: str = "") -> tuple[bytes, int]:
     import pikepdf
 
     merged = pikepdf.Pdf.new()
     sources = []  # qpdf copies lazily: each source stays open until the merged file is saved
-    count = 0
     try:
-        for count, pdf in enumerate(pdfs, start=1):
+        for pdf in pdfs:
             source = pikepdf.Pdf.open(io.BytesIO(pdf))
             sources.append(source)
-            merged.pages.extend(source.pages)
-            if len(merged.pages) % 2:
+            for page in source.pages:
+                # The signature's widget is for PDF readers, not for paper: the visible box
+                # is part of the page itself, and a widget without its form would dangle.
+                if "/Annots" in page.obj:
+                    del page.obj["/Annots"]
+            with warnings.catch_warnings():
+                # "Form fields are not preserved": deliberately so, see above.
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                merged.pages.extend(source.pages)
+            if pad and len(merged.pages) % 2:
                 box = [float(value) for value in merged.pages[-1].mediabox]
                 merged.add_blank_page(page_size=(box[2] - box[0], box[3] - box[1]))
-            if progress is not None:
-                progress(count)
-        merged.docinfo["/Title"] = f"Print batch of {count} letters"
-        merged.docinfo["/Producer"] = "DSR Desk"
+        if title:
+            merged.docinfo["/Title"] = title
+            merged.docinfo["/Producer"] = "DSR Desk"
         output = io.BytesIO()
         merged.save(output)
         return output.getvalue(), len(merged.pages)

@@ -39,7 +39,7 @@ QUERIES = [
 
 
 def test_the_index_conditions_list_the_open_statuses():
-    assert OPEN_STATUS_VALUES == [str(status) for status in OPEN_STATUSES]
+    assert [str(status) for status in OPEN_STATUSES] == OPEN_STATUS_VALUES
 
 
 def _plan_nodes(sql: str) -> list[dict]:

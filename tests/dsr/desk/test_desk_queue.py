@@ -326,3 +326,35 @@ def test_switching_to_an_organisation_one_is_not_a_member_of_is_404(
 def test_cap_constant_is_documented_as_ten_thousand():
     assert COUNT_CAP == 10_000
     assert Status.IN_PROGRESS in [s for s in Status]
+
+
+def test_search_results_keep_the_deadline_order(desk_client, officer, make_request):
+    later = make_request(subject_name="Lotte Wouters", received_at=days_ago(1))
+    sooner = make_request(subject_name="Lars Wouters", received_at=days_ago(20))
+    make_request(subject_name="Someone Else")
+    response = desk_client(officer).get(QUEUE, {"q": "wouters"})
+    assert page_references(response) == [sooner.reference, later.reference]
+
+
+def test_a_search_matching_more_than_the_cap_still_lists_the_most_urgent_first(
+    desk_client, officer, make_request, monkeypatch
+):
+    from dsr.desk import filters
+
+    monkeypatch.setattr(filters, "COUNT_CAP", 2)
+    urgent = make_request(subject_name="Wouters Urgent", received_at=days_ago(25))
+    for _ in range(4):
+        make_request(subject_name="Wouters", received_at=days_ago(1))
+    response = desk_client(officer).get(QUEUE, {"q": "wouters"})
+    references = page_references(response)
+    assert len(references) == 5 and references[0] == urgent.reference
+
+
+def test_search_terms_only_look_where_they_can_match():
+    from dsr.desk.filters import search_condition
+
+    assert "reference" not in str(search_condition("Peeters"))
+    assert "subject_email" not in str(search_condition("Jan Peeters"))
+    assert "subject_name" not in str(search_condition("jan@example.com"))
+    assert "reference" in str(search_condition("00042"))
+    assert search_condition("   ") is None

@@ -182,9 +182,18 @@ class Killed(BaseException):
     """Stands in for SIGKILL: nothing in the step catches it."""
 
 
-@pytest.mark.parametrize("killed_at_checkpoint", [2, 3, 4, 5, 8])
+@pytest.mark.parametrize(
+    ("killed_at_checkpoint", "when"),
+    [(2, "before"), (2, "after"), (3, "before"), (3, "after"), (5, "after"), (8, "before")],
+)
 def test_a_run_killed_anywhere_resumes_and_handles_every_row_once(
-    platform_source, platform_url, in_progress, officer_actor, monkeypatch, killed_at_checkpoint
+    platform_source,
+    platform_url,
+    in_progress,
+    officer_actor,
+    monkeypatch,
+    killed_at_checkpoint,
+    when,
 ):
     request = in_progress(Right.ERASURE)
     job = _start(request, officer_actor)
@@ -194,9 +203,11 @@ def test_a_run_killed_anywhere_resumes_and_handles_every_row_once(
 
     def dying_checkpoint(self, **kwargs):
         calls["n"] += 1
+        if calls["n"] == killed_at_checkpoint and when == "before":
+            raise Killed  # before the batch was written down
+        real_checkpoint(self, **kwargs)
         if calls["n"] == killed_at_checkpoint:
-            raise Killed
-        return real_checkpoint(self, **kwargs)
+            raise Killed  # written down, not yet committed in the source
 
     monkeypatch.setattr(jobs._Context, "checkpoint", dying_checkpoint)
     with pytest.raises(Killed):

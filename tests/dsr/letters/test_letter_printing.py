@@ -111,8 +111,12 @@ def test_outsider_sees_no_letters_and_no_batch(client, outsider, officer, queued
     assert PrintBatch.objects.count() == 1 and response.status_code in (302, 404)
 
 
-def test_merged_letters_keep_their_text(queued):
+@pytest.mark.parametrize("chunk", [2, 50])
+def test_merged_letters_keep_their_text_and_odd_starts_across_chunks(queued, chunk, monkeypatch):
+    monkeypatch.setattr(printing, "MERGE_CHUNK", chunk)
     merged, pages = printing.merge_letters(services.letter_read(q) for q in queued)
     assert pages == 6
-    text = pdf_text(merged)
-    assert all(letter.request.reference in text for letter in queued)
+    reader = PdfReader(io.BytesIO(merged))
+    for start, letter in zip([0, 2, 4], queued, strict=True):
+        assert letter.request.reference in reader.pages[start].extract_text()
+    assert all(letter.request.reference in pdf_text(merged) for letter in queued)

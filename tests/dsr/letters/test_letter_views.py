@@ -266,3 +266,14 @@ def test_manager_uploads_the_certificate_officers_may_not(
     assert organization.has_signing_certificate and organization.letter_window == "right"
     assert organization.timestamp_url == "https://tsa.example.com/"
     assert CERTIFICATE_PASSWORD not in client.get(url).content.decode()
+
+
+def test_status_page_offers_the_sent_letter_and_its_link_works(client, officer, ready_letter):
+    request = ready_letter.request
+    status_url = reverse("intake:status", args=[request.public_token])
+    assert ready_letter.get_kind_display() not in client.get(status_url).content.decode()
+    services.letter_send_email(letter=ready_letter, actor=services.audit.Actor.for_user(officer))
+    html = client.get(status_url).content.decode()
+    link = reverse("letters:subject_download", args=[request.public_token, ready_letter.public_id])
+    assert link in html
+    assert client.get(link).status_code == 200
