@@ -409,17 +409,33 @@ class SqlConnector(Connector):
             engine.dispose()
 
     def _tables(self, connection: Connection) -> dict[str, sa.Table]:
+        """The map's tables with their real columns (types, lengths, nullability), read from
+        the database's catalogue in one query per schema."""
         metadata = sa.MetaData()
-        tables = {}
+        inspector = sa.inspect(connection)
+        wanted: dict[str | None, list[tuple[str, str]]] = {}
         for spec in self.specs:
             schema, _, name = spec.table.rpartition(".")
             schema = schema or str(self.config.get("schema") or "")
-            try:
-                tables[spec.table] = sa.Table(
-                    name, metadata, schema=schema or None, autoload_with=connection
+            wanted.setdefault(schema or None, []).append((spec.table, name))
+        tables = {}
+        for schema, names in wanted.items():
+            found = inspector.get_multi_columns(
+                schema=schema, filter_names=[name for _, name in names]
+            )
+            for table_name, name in names:
+                columns = found.get((schema, name))
+                if not columns:
+                    raise ConfigError(f"table '{table_name}' does not exist in the database")
+                tables[table_name] = sa.Table(
+                    name,
+                    metadata,
+                    *[
+                        sa.Column(column["name"], column["type"], nullable=column["nullable"])
+                        for column in columns
+                    ],
+                    schema=schema,
                 )
-            except sa_exc.NoSuchTableError:
-                raise ConfigError(f"table '{spec.table}' does not exist in the database") from None
         return tables
 
     def validate(self) -> None:
