@@ -6,6 +6,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Role, User
 from dsr import emails
@@ -31,14 +32,14 @@ def member_add(
 ) -> Membership:
     """Add someone by e-mail; a new person gets an e-mail to choose their password."""
     if role not in Role.values:
-        raise MemberError("Unknown role.")
+        raise MemberError(_("Unknown role."))
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
     if created:
         user = User.objects.create_user(email, None, full_name=full_name.strip())
     elif Membership.objects.filter(user=user, organization=organization).exists():
-        raise MemberError("This person is already a member.")
+        raise MemberError(_("This person is already a member."))
     membership = Membership.objects.create(user=user, organization=organization, role=role)
     if created:
         emails.email_queue(
@@ -59,14 +60,14 @@ def member_add(
 @transaction.atomic
 def member_change_role(*, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
-        raise MemberError("Unknown role.")
+        raise MemberError(_("Unknown role."))
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if (
         membership.role == Role.MANAGER
         and role != Role.MANAGER
         and not _managers_left(membership.organization, membership)
     ):
-        raise MemberError("An organisation keeps at least one manager.")
+        raise MemberError(_("An organisation keeps at least one manager."))
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -76,5 +77,5 @@ def member_change_role(*, membership: Membership, role: str) -> Membership:
 def member_remove(*, membership: Membership) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.MANAGER and not _managers_left(membership.organization, membership):
-        raise MemberError("An organisation keeps at least one manager.")
+        raise MemberError(_("An organisation keeps at least one manager."))
     membership.delete()

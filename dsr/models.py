@@ -257,9 +257,7 @@ class Request(models.Model):
             # Search by e-mail within an organisation, and "other requests by this subject".
             models.Index(fields=["organization", "subject_email"], name="request_subject_email"),
             # The API's list: newest first (cursor on id) within an organisation and status.
-            models.Index(
-                fields=["organization", "status", "-id"], name="api_by_status_newest"
-            ),
+            models.Index(fields=["organization", "status", "-id"], name="api_by_status_newest"),
             # Rights asked together in one submission.
             models.Index(fields=["submission_id"], name="request_submission"),
             # Reports and retention: closed requests by closing date.

@@ -7,6 +7,7 @@ Views validate what was sent, apply the abuse limits, and call `dsr.intake.servi
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -51,6 +52,33 @@ def _challenge_message(reason: str) -> str:
     }[reason]
 
 
+@dataclass(frozen=True)
+class _CheckedChallenge:
+    """The posted challenge, checked, and the one to show if the form is sent back."""
+
+    proof: challenge.Proof | None
+    failure: str
+    shown: str
+    shown_nonce: str
+
+
+def _check_challenge(request: HttpRequest, organization: Organization) -> _CheckedChallenge:
+    posted = request.POST.get("challenge", "")
+    nonce = request.POST.get("pow_nonce", "")
+    try:
+        proof = challenge.challenge_check(posted, nonce, organization_id=organization.pk)
+    except challenge.ChallengeFailed as failed:
+        # Too fast without JavaScript: keep it, so the time already spent keeps counting.
+        shown = posted if failed.reason == "too_fast" else _new_challenge(organization)
+        return _CheckedChallenge(None, failed.reason, shown, "")
+    # Still good: kept for the next attempt, so the page's script need not work again.
+    return _CheckedChallenge(proof, "", posted, nonce)
+
+
+def _new_challenge(organization: Organization) -> str:
+    return challenge.challenge_issue(organization_id=organization.pk)
+
+
 def _render_form(
     request: HttpRequest,
     organization: Organization,
@@ -58,11 +86,13 @@ def _render_form(
     challenge_value: str,
     *,
     nonce: str = "",
+    message: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    current = request.LANGUAGE_CODE
+    if message:
+        form.add_error(None, message)
     context = {
-        **page_context(request, organization, current),
+        **page_context(request, organization, request.LANGUAGE_CODE),
         "form": form,
         "rights": form.rights_with_explanations(),
         "challenge": challenge_value,
@@ -70,6 +100,20 @@ def _render_form(
         "pow_bits": challenge.challenge_bits(challenge_value),
     }
     return render(request, "intake/form.html", context, status=status)
+
+
+def _within_limits(
+    network: str, organization: Organization, email: str, proof: challenge.Proof
+) -> bool:
+    """The submission limits: stricter for a form sent without the proof of work."""
+    if proof.with_work:
+        uses = [("submission_ip", network)]
+    else:
+        uses = [
+            ("submission_nojs_ip", network),
+            ("submission_nojs_organization", organization.slug),
+        ]
+    return limits.take_all(*uses, ("submission_email", email))
 
 
 @subject_page
@@ -81,77 +125,53 @@ def submission_form(request: HttpRequest, organization_slug: str) -> HttpRespons
     language.activate(request, organization)
     if request.method == "GET":
         form = SubmissionForm(organization=organization)
-        return _render_form(
-            request, organization, form, challenge.challenge_issue(organization_id=organization.pk)
-        )
+        return _render_form(request, organization, form, _new_challenge(organization))
 
-    form_url = request.path
     network = limits.client_network(request)
     if not limits.take("form_post_ip", network):
-        return _too_many(request, organization, form_url)
-    unreadable = read_body(request, organization, form_url)
+        return _too_many(request, organization, request.path)
+    unreadable = read_body(request, organization, request.path)
     if unreadable is not None:
         return unreadable
     current = language.activate(request, organization, chosen=request.POST.get("lang"))
+    sent_url = _with_language(reverse("intake:sent", args=[organization.slug]), current)
     form = SubmissionForm(request.POST, request.FILES, organization=organization)
     if form.is_bot:
         log.info("intake: honeypot filled on %s's form; nothing stored", organization.slug)
-        return redirect(_with_language(reverse("intake:sent", args=[organization.slug]), current))
+        return redirect(sent_url)
 
-    posted_challenge = request.POST.get("challenge", "")
-    posted_nonce = request.POST.get("pow_nonce", "")
-    try:
-        proof = challenge.challenge_check(
-            posted_challenge, posted_nonce, organization_id=organization.pk
-        )
-        failure = None
-    except challenge.ChallengeFailed as failed:
-        proof, failure = None, failed.reason
-    # A challenge that is still good is kept for the next attempt: the work is not redone
-    # and the time spent on the form keeps counting for a visitor without JavaScript.
-    keep = proof is not None or failure == "too_fast"
-    next_challenge = (
-        posted_challenge if keep else challenge.challenge_issue(organization_id=organization.pk)
-    )
-    next_nonce = posted_nonce if proof is not None else ""
-
-    def again(message: str | None = None, status: int = 400) -> HttpResponse:
-        if message:
-            form.add_error(None, message)
-        return _render_form(
-            request, organization, form, next_challenge, nonce=next_nonce, status=status
-        )
-
+    checked = _check_challenge(request, organization)
     if not form.is_valid():
-        return again()
-    if proof is None:
-        return again(_challenge_message(failure))
+        return _render_form(
+            request, organization, form, checked.shown, nonce=checked.shown_nonce, status=400
+        )
+    if checked.proof is None:
+        message = _challenge_message(checked.failure)
+        return _render_form(request, organization, form, checked.shown, message=message, status=400)
 
-    email = form.cleaned_data["subject_email"].strip().lower()
-    uses = (
-        [("submission_ip", network)]
-        if proof.with_work
-        else [
-            ("submission_nojs_ip", network),
-            ("submission_nojs_organization", organization.slug),
-        ]
-    )
-    if not limits.take_all(*uses, ("submission_email", email)):
-        return again(
-            _(
-                "We received many requests from your connection or for this e-mail address "
-                "recently. Please check your mailbox, or try again later."
-            ),
+    data = form.cleaned_data
+    email = data["subject_email"].strip().lower()
+    if not _within_limits(network, organization, email, checked.proof):
+        message = _(
+            "We received many requests from your connection or for this e-mail address "
+            "recently. Please check your mailbox, or try again later."
+        )
+        return _render_form(
+            request,
+            organization,
+            form,
+            checked.shown,
+            nonce=checked.shown_nonce,
+            message=message,
             status=429,
         )
     try:
-        challenge.challenge_use(proof)
-    except challenge.ChallengeFailed:
-        next_challenge = challenge.challenge_issue(organization_id=organization.pk)
-        next_nonce = ""
-        return again(_challenge_message("used"))
+        challenge.challenge_use(checked.proof)
+    except challenge.ChallengeFailed:  # sent twice (a double click, the back button)
+        message = _challenge_message("used")
+        fresh = _new_challenge(organization)
+        return _render_form(request, organization, form, fresh, message=message, status=400)
 
-    data = form.cleaned_data
     try:
         services.submission_receive(
             organization=organization,
@@ -168,10 +188,10 @@ def submission_form(request: HttpRequest, organization_slug: str) -> HttpRespons
     except workflow.InvalidInput as invalid:
         # The form checks everything the workflow does; this is a safety net.
         log.warning("intake: the workflow refused a checked form: %s", invalid.message)
-        next_challenge = challenge.challenge_issue(organization_id=organization.pk)
-        next_nonce = ""
-        return again(_("Your request could not be registered. Please check it and try again."))
-    return redirect(_with_language(reverse("intake:sent", args=[organization.slug]), current))
+        message = _("Your request could not be registered. Please check it and try again.")
+        fresh = _new_challenge(organization)
+        return _render_form(request, organization, form, fresh, message=message, status=400)
+    return redirect(sent_url)
 
 
 def _too_many(request: HttpRequest, organization: Organization, back_url: str) -> HttpResponse:

@@ -10,7 +10,6 @@ authority, the signature carries an RFC 3161 time-stamp from it (PAdES B-T).
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -272,8 +271,3 @@ def self_signed_pkcs12(
         None,
         serialization.BestAvailableEncryption(password.encode()),
     )
-
-
-def certificate_fingerprint(pkcs12_data: bytes, password: str) -> str:
-    _key, certificate, _chain = pkcs12.load_key_and_certificates(pkcs12_data, password.encode())
-    return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
