@@ -27,6 +27,7 @@ import http.client
 import itertools
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -248,7 +249,8 @@ def main() -> None:
     workers = args.workers or (2 if args.smoke else 2 * (os.cpu_count() or 1) + 1)
 
     database = f"dsr_bench_intake_{os.getpid()}"
-    var_dir = Path(os.environ.get("DSR_VAR_DIR") or tempfile.mkdtemp(prefix="dsr-bench-"))
+    given_var_dir = os.environ.get("DSR_VAR_DIR")
+    var_dir = Path(given_var_dir or tempfile.mkdtemp(prefix="dsr-bench-"))
     env = environment(database, var_dir)
     os.environ.update(env)
     admin(f"CREATE DATABASE {database}")
@@ -311,6 +313,8 @@ def main() -> None:
 
         connections.close_all()
         admin(f"DROP DATABASE IF EXISTS {database}")
+        if not given_var_dir:
+            shutil.rmtree(var_dir, ignore_errors=True)
 
     print(
         json.dumps(

@@ -9,8 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -26,7 +24,6 @@ from dsr.desk.forms import request_version
 from dsr.desk.timeline import timeline
 from dsr.models import AttachmentKind, Request
 
-LETTERS_PANEL = "letters/_request_panel.html"
 # What the browser may do with a served file: show it, nothing else (no scripts, no fetches).
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
@@ -39,15 +36,6 @@ class Panel:
     label: str
     form: Any
     url: str
-
-
-def letters_enabled() -> bool:
-    """Whether the letters panel exists (it is built by the letters module)."""
-    try:
-        select_template([LETTERS_PANEL])
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 def _render_page(
@@ -98,7 +86,6 @@ def _render_page(
         "siblings": queries.submission_siblings(request_obj),
         "reply_templates": templates,
         "chosen_template": chosen,
-        "letters_enabled": letters_enabled(),
     }
     return render(request, "desk/request.html", context, status=status)
 

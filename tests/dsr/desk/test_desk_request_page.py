@@ -342,13 +342,11 @@ def test_a_viewer_sees_everything_and_can_act_on_nothing(desk_client, viewer, ma
     assert request_obj.events.count() == 1
 
 
-def test_the_letters_panel_is_included_when_it_exists(desk_client, officer, make_request):
-    from dsr.desk.views.request_page import letters_enabled
-
+def test_the_fulfilment_and_letters_panels_are_on_the_page(desk_client, officer, make_request):
     response = desk_client(officer).get(page_url(make_request()))
-    assert response.context["letters_enabled"] == letters_enabled()
     used = [template.name for template in response.templates]
-    assert ("letters/_request_panel.html" in used) == letters_enabled()
+    assert "fulfilment/_request_panel.html" in used
+    assert "letters/_request_panel.html" in used
 
 
 def test_query_count_of_the_page_does_not_grow_with_the_timeline(
