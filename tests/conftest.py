@@ -74,7 +74,11 @@ def _services(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path: Path) -> None:
-    """Each test writes its files to its own folder; passwords hash fast."""
+    """Each test writes its files to its own folder, starts with an empty cache (rate limits,
+    throttles and lockouts of one test must not spill into the next); passwords hash fast."""
+    from django.core.cache import cache
+
+    cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {

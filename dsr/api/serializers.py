@@ -17,6 +17,9 @@ from dsr.models import (
     Channel,
     Event,
     EvidenceKind,
+    Job,
+    JobStep,
+    Letter,
     Outcome,
     RefusalGround,
     Request,
@@ -204,6 +207,56 @@ class AttachmentUploadSerializer(StrictSerializer):
     kind = serializers.ChoiceField(
         choices=AttachmentKind.choices, default=AttachmentKind.CORRESPONDENCE
     )
+
+
+class LetterSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    download_url = serializers.SerializerMethodField(help_text="The signed PDF, when ready.")
+
+    class Meta:
+        model = Letter
+        fields = [
+            "id",
+            "kind",
+            "language",
+            "version",
+            "status",
+            "letter_date",
+            "issued_at",
+            "sha256",
+            "page_count",
+            "signed",
+            "timestamped",
+            "emailed_at",
+            "post_queued_at",
+            "posted_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, letter: Letter) -> str | None:
+        if not letter.is_ready:
+            return None
+        return f"/api/v1/requests/{letter.request.reference}/letters/{letter.public_id}/pdf/"
+
+
+class JobStepSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.name", read_only=True)
+
+    class Meta:
+        model = JobStep
+        fields = ["source", "status", "rows_total", "rows_done", "attempts", "last_error",
+                  "started_at", "finished_at", "result"]  # fmt: skip
+        read_only_fields = fields
+
+
+class JobSerializer(serializers.ModelSerializer):
+    steps = JobStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Job
+        fields = ["id", "right", "status", "planned_at", "confirmed_at", "finished_at", "steps"]
+        read_only_fields = fields
 
 
 # --- actions ----------------------------------------------------------------------------------

@@ -7,15 +7,17 @@ through `auth.scope_queryset`, so another organisation's reference is a 404.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request as ApiRequest
@@ -256,6 +258,54 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         except AttachmentRejected as rejected:
             raise ValidationError({"file": [str(rejected)]}) from None
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The request's letters (every version), with links to the signed PDFs",
+        responses={200: s.LetterSerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def letters(self, request: ApiRequest, reference: str) -> Response:
+        request_obj = self.get_object()
+        letters = request_obj.letters.select_related("request").order_by("issued_at", "version")
+        return Response(s.LetterSerializer(letters, many=True).data)
+
+    @extend_schema(
+        summary="Download a letter's signed PDF",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **READ_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"letters/(?P<letter_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/pdf",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def letter_pdf(self, request: ApiRequest, reference: str, letter_id: str) -> HttpResponse:
+        from dsr.letters import services as letters
+
+        request_obj = self.get_object()
+        try:
+            letter_uuid = uuid.UUID(letter_id)
+        except ValueError:
+            raise NotFound() from None
+        letter = request_obj.letters.filter(public_id=letter_uuid).first()
+        if letter is None or not letter.is_ready:
+            raise NotFound()
+        content = letters.letter_read(letter)
+        letters.letter_downloaded(letter=letter, actor=actor_of(request))
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{letter.file_name}"'
+        return response
+
+    @extend_schema(
+        summary="Fulfilment jobs in the controller's systems, with progress per source",
+        responses={200: s.JobSerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def jobs(self, request: ApiRequest, reference: str) -> Response:
+        request_obj = self.get_object()
+        jobs = request_obj.jobs.prefetch_related("steps__source").order_by("planned_at")
+        return Response(s.JobSerializer(jobs, many=True).data)
 
     # --- actions, each through dsr/workflow.py ------------------------------------------------
 

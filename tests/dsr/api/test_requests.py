@@ -238,11 +238,13 @@ def test_throttled_with_retry_after(api, settings):
     original = TokenRateThrottle.THROTTLE_RATES
     TokenRateThrottle.THROTTLE_RATES = rates
     try:
-        codes = [api.get(URL).status_code for _ in range(4)]
+        responses = [api.get(URL) for _ in range(4)]
     finally:
         TokenRateThrottle.THROTTLE_RATES = original
         cache.clear()
-    assert codes == [200, 200, 200, 429]
+    assert [response.status_code for response in responses] == [200, 200, 200, 429]
+    assert int(responses[-1]["Retry-After"]) > 0
+    assert responses[-1].json()["error"]["code"] == "throttled"
     response = api.get(URL)  # the budget is back to the real rate
     assert response.status_code == 200
 
