@@ -3,7 +3,7 @@
 from django.urls import path
 
 from dsr.desk.actions import ACTIONS
-from dsr.desk.views import log_request, queue, request_page, settings
+from dsr.desk.views import log_request, queue, request_page, retention, settings
 
 app_name = "desk"
 urlpatterns = [
@@ -28,6 +28,7 @@ urlpatterns = [
         for name in ACTIONS
     ),
     path("settings/", settings.organization_details, name="settings"),
+    path("settings/retention/", retention.retention_status, name="settings_retention"),
     path("settings/signatory/", settings.signatory, name="settings_signatory"),
     path("settings/signature.png", settings.signature_image, name="settings_signature_image"),
     path("settings/logo.png", settings.logo_image, name="settings_logo_image"),
