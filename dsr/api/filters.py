@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import django_filters
 from django.db.models import Q, QuerySet
@@ -41,8 +41,8 @@ class RequestFilter(django_filters.FilterSet):
     paused = django_filters.BooleanFilter(
         method="filter_paused", help_text="Waiting for the subject (clock paused)."
     )
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = django_filters.IsoDateTimeFilter(method="filter_received_after")
+    received_before = django_filters.IsoDateTimeFilter(method="filter_received_before")
     q = django_filters.CharFilter(
         method="filter_search", max_length=200, help_text="Reference, subject name or e-mail."
     )
@@ -61,6 +61,13 @@ class RequestFilter(django_filters.FilterSet):
             else:
                 statuses.add(value)
         return queryset.filter(status__in=sorted(statuses)) if statuses else queryset
+
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 parsers accept.
+    def filter_received_after(self, queryset: QuerySet[Request], name: str, value):
+        return queryset.filter(received_at__gte=value.astimezone(UTC)) if value else queryset
+
+    def filter_received_before(self, queryset: QuerySet[Request], name: str, value):
+        return queryset.filter(received_at__lt=value.astimezone(UTC)) if value else queryset
 
     def filter_assignee(self, queryset: QuerySet[Request], name: str, value: str):
         if value.strip().lower() == "none":
