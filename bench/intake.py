@@ -244,8 +244,13 @@ def main() -> None:
         help="submissions spread over this many organisations (default 1: the worst case, "
         "all of them queue on one organisation's reference counter and audit chain)",
     )
+    parser.add_argument(
+        "--requests", type=int, default=5000, help="measured submissions per kind (full run)"
+    )
     args = parser.parse_args()
-    count, seconds, warmup, rounds = (60, 30.0, 20, 1) if args.smoke else (5000, 60.0, 200, 5)
+    count, seconds, warmup, rounds = (
+        (60, 30.0, 20, 1) if args.smoke else (args.requests, 60.0, 200, 5)
+    )
     workers = args.workers or (2 if args.smoke else 2 * (os.cpu_count() or 1) + 1)
 
     database = f"dsr_bench_intake_{os.getpid()}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -105,32 +106,82 @@ def record(
     change and its event are committed together or not at all. `data` must hold
     no personal data (it can never be removed); put names, addresses and message
     texts in `payload`.
+
+    Inside `appended_at_end(organization)` the event is only prepared here and
+    appended (saved) when that block ends; the returned event has no primary key yet.
     """
-    with transaction.atomic():
+    plain_payload = None if payload is None else _plain(payload)
+    event = Event(
+        organization=organization,
+        request=request,
+        created_at=timezone.now(),
+        kind=kind,
+        actor_kind=actor.kind,
+        actor_user=actor.user,
+        actor_label=actor.label[:200],
+        data=_plain(data or {}),
+        payload=plain_payload,
+        payload_hash=payload_digest(plain_payload),
+    )
+    waiting = _waiting(organization)
+    if waiting is not None:
+        waiting.append(event)
+    else:
+        _append(organization, [event])
+    return event
+
+
+def _append(organization: Organization, events: list[Event]) -> None:
+    """Chain and save `events` behind the organisation's head, under the head's row lock.
+
+    The lock is held until the surrounding transaction ends: appends to one chain are
+    serialised, which is what keeps it a single line without forks."""
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(
             organization=organization, defaults={"last_hash": GENESIS_HASH}
         )
-        plain_payload = None if payload is None else _plain(payload)
-        event = Event(
-            organization=organization,
-            sequence=head.last_sequence + 1,
-            request=request,
-            created_at=timezone.now(),
-            kind=kind,
-            actor_kind=actor.kind,
-            actor_user=actor.user,
-            actor_label=actor.label[:200],
-            data=_plain(data or {}),
-            payload=plain_payload,
-            payload_hash=payload_digest(plain_payload),
-            previous_hash=head.last_hash,
-        )
-        event.hash = event_digest(event)
-        event.save()
-        head.last_sequence = event.sequence
-        head.last_hash = event.hash
+        for event in events:
+            event.sequence = head.last_sequence + 1
+            event.previous_hash = head.last_hash
+            event.hash = event_digest(event)
+            event.save()
+            head.last_sequence = event.sequence
+            head.last_hash = event.hash
         head.save(update_fields=["last_sequence", "last_hash"])
-    return event
+
+
+def _waiting(organization: Organization) -> list[Event] | None:
+    blocks = getattr(transaction.get_connection(), "dsr_audit_waiting", None)
+    return blocks.get(organization.pk) if blocks else None
+
+
+@contextmanager
+def appended_at_end(organization: Organization) -> Iterator[None]:
+    """Record the block's events of `organization` and append them all when it ends.
+
+    Appending takes the chain head's row lock, held until the transaction commits.
+    Work that records an event early and then does more (render an e-mail, store
+    files) would hold the lock, and make every other writer of the organisation
+    wait, for all of that time. Inside this block the lock is taken only at its
+    end: put the block last in the transaction, as the public intake does. If the
+    block raises, nothing is appended (the transaction is rolling back anyway).
+    """
+    # On the thread's own connection object (`django.db.connection` is a proxy that
+    # all threads share): each thread's blocks belong to its own transaction.
+    current = transaction.get_connection()
+    if not current.in_atomic_block:
+        raise RuntimeError("appended_at_end() must run inside the transaction it records")
+    blocks = current.__dict__.setdefault("dsr_audit_waiting", {})
+    if organization.pk in blocks:  # nested: the outer block appends
+        yield
+        return
+    blocks[organization.pk] = waiting = []
+    try:
+        yield
+    finally:
+        del blocks[organization.pk]
+    if waiting:
+        _append(organization, waiting)
 
 
 @dataclass(frozen=True)

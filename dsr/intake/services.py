@@ -120,7 +120,9 @@ def submission_receive(
     decision on one right never removes a document another right still waits on."""
     stored: list[Attachment] = []
     try:
-        with transaction.atomic():
+        # The chain's lock is taken at the very end, just before the commit: concurrent
+        # submissions to one organisation do not wait on each other's e-mail rendering.
+        with transaction.atomic(), audit.appended_at_end(organization):
             requests = workflow.submission_create(
                 organization=organization,
                 rights=rights,

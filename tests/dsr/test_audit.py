@@ -143,3 +143,67 @@ def test_events_refuse_changes_and_deletion_through_the_orm(chain):
 def test_verify_command_rejects_unknown_organisation(chain):
     with pytest.raises(CommandError, match="No organisation"):
         call_command("verify_audit", organization="nope")
+
+
+# --- appending at the end of a block (the public intake's short lock) -----------------------
+
+
+def test_events_of_a_block_are_appended_together_at_its_end(
+    chain, make_request, officer_actor, organization
+):
+    from django.db import transaction
+
+    with transaction.atomic(), audit.appended_at_end(organization):
+        request = make_request(subject_name="Late Chain")
+        workflow.request_add_note(request=request, text="first look", actor=officer_actor)
+        # Prepared, not yet in the chain: nothing written, the head not touched.
+        assert Event.objects.filter(request=request).count() == 0
+        assert AuditHead.objects.get(organization=organization).last_sequence == 5
+    events = list(Event.objects.filter(request=request).order_by("sequence"))
+    assert [(e.sequence, e.kind) for e in events] == [
+        (6, EventKind.RECEIVED),
+        (7, EventKind.NOTE),
+    ]
+    assert events[0].previous_hash == chain[-1].hash
+    assert events[1].previous_hash == events[0].hash
+    assert audit.verify(organization).ok
+
+
+def test_a_block_that_fails_appends_nothing(chain, make_request, organization):
+    from django.db import transaction
+
+    with (
+        pytest.raises(LookupError),
+        transaction.atomic(),
+        audit.appended_at_end(organization),
+    ):
+        make_request(subject_name="Never Stored")
+        raise LookupError("the e-mail template is missing")
+    assert Event.objects.filter(organization=organization).count() == 5
+    # The organisation records normally afterwards.
+    make_request(subject_name="Next One")
+    assert audit.verify(organization).checked == 6
+
+
+def test_nested_blocks_append_once_and_other_organisations_record_at_once(
+    chain, make_request, organization, other_organization, outsider
+):
+    from django.db import transaction
+
+    with transaction.atomic(), audit.appended_at_end(organization):
+        with audit.appended_at_end(organization):
+            make_request(subject_name="Inner")
+        assert Event.objects.filter(organization=organization).count() == 5
+        make_request(organization=other_organization, subject_name="Elsewhere")
+        assert Event.objects.filter(organization=other_organization).count() == 1
+    assert Event.objects.filter(organization=organization).count() == 6
+    assert audit.verify(organization).ok and audit.verify(other_organization).ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_block_outside_a_transaction_is_refused(organization):
+    with (
+        pytest.raises(RuntimeError, match="inside the transaction"),
+        audit.appended_at_end(organization),
+    ):
+        pass
