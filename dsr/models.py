@@ -366,6 +366,7 @@ class EventKind(models.TextChoices):
     MESSAGE_SENT = "message.sent", _("Message sent to the subject")
     ATTACHMENT_ADDED = "attachment.added", _("Attachment added")
     ATTACHMENT_DESTROYED = "attachment.destroyed", _("Attachment destroyed")
+    ATTACHMENT_VIEWED = "attachment.viewed", _("Identity document viewed")
     LETTER_ISSUED = "letter.issued", _("Letter issued")
     LETTER_CORRECTED = "letter.corrected", _("Corrected letter issued (new version)")
     LETTER_READY = "letter.ready", _("Letter rendered and signed")

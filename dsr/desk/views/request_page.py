@@ -22,7 +22,7 @@ from dsr.desk.actions import ACTIONS, fill_template, offered
 from dsr.desk.badges import due_badge
 from dsr.desk.forms import request_version
 from dsr.desk.timeline import timeline
-from dsr.models import AttachmentKind, Request
+from dsr.models import AttachmentKind, EventKind, Request
 
 # What the browser may do with a served file: show it, nothing else (no scripts, no fetches).
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -166,7 +166,17 @@ def request_file(request: HttpRequest, reference: str, attachment_id: int) -> Ht
             status=410,
             content_type="text/plain; charset=utf-8",
         )
-    response = HttpResponse(attachment_read(attachment), content_type=attachment.content_type)
+    content = attachment_read(attachment)
+    if attachment.kind == AttachmentKind.IDENTITY_PROOF and request.method == "GET":
+        # Who saw an identity document, and when, is part of the record (LEGAL.md).
+        audit.record(
+            organization=request_obj.organization,
+            request=request_obj,
+            kind=EventKind.ATTACHMENT_VIEWED,
+            actor=audit.Actor.for_user(request.user),
+            data={"attachment": attachment.pk, "sha256": attachment.sha256},
+        )
+    response = HttpResponse(content, content_type=attachment.content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=False, filename=attachment.original_name
     )

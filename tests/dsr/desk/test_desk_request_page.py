@@ -12,7 +12,16 @@ from PIL import Image
 from dsr import audit, workflow
 from dsr.attachments import attachment_store
 from dsr.desk.forms import request_version
-from dsr.models import Attachment, AttachmentKind, Message, OutboundEmail, ReplyTemplate, Status
+from dsr.models import (
+    Attachment,
+    AttachmentKind,
+    Event,
+    EventKind,
+    Message,
+    OutboundEmail,
+    ReplyTemplate,
+    Status,
+)
 from tests.dsr.desk.desk_helpers import assigned, completed, days_ago, verified
 
 
@@ -101,6 +110,12 @@ def test_an_officer_checks_identity_with_the_document_inline_then_it_is_destroye
     assert served["X-Frame-Options"] == "SAMEORIGIN"
     assert "no-store" in served["Cache-Control"]
     assert served.content.startswith(b"\x89PNG")
+    # Each view of an identity document is in the record: who, when, which file.
+    viewed = Event.objects.get(request=request_obj, kind=EventKind.ATTACHMENT_VIEWED)
+    assert viewed.actor_user == officer
+    assert viewed.data == {"attachment": document.pk, "sha256": document.sha256}
+    assert client.head(file_url).status_code == 200
+    assert Event.objects.filter(kind=EventKind.ATTACHMENT_VIEWED).count() == 1  # HEAD: no view
 
     response = act(
         client,
@@ -125,6 +140,7 @@ def test_viewers_do_not_see_identity_documents(desk_client, viewer, identity_doc
     assert "only officers can see it" in page
     file_url = reverse("desk:request_file", args=[request_obj.reference, document.pk])
     assert client.get(file_url).status_code == 403
+    assert not Event.objects.filter(kind=EventKind.ATTACHMENT_VIEWED).exists()
 
 
 def test_identity_that_cannot_be_established_keeps_the_request_open_and_allows_refusal(
