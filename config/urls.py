@@ -14,6 +14,8 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    # The desk header's EN/NL/FR switch posts to Django's set_language (a cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     # Letters: /desk/letters/, the print queue /desk/print/, the subject's /r/<token>/letters/.
     path("", include("dsr.letters.urls")),
     path("desk/settings/integrations/", include("dsr.api.desk_urls")),
