@@ -388,6 +388,8 @@ class EventKind(models.TextChoices):
     PACKAGE_DOWNLOADED = "package.downloaded", _("Data package downloaded")
     PACKAGE_DELETED = "package.deleted", _("Data package deleted")
     ART19_NOTICE = "art19.notice", _("Recipient notified (Art. 19)")
+    EVENTS_EXPORTED = "audit.events_exported", _("Audit events downloaded")
+    REGISTER_EXPORTED = "reports.register_exported", _("Request register downloaded")
 
 
 class EventQuerySet(models.QuerySet["Event"]):
