@@ -1,9 +1,11 @@
-"""The officer's desk: queue, request page and its actions, logging, settings."""
+"""The officer's desk: queue, request page and its actions, logging, reports, settings."""
 
 from django.urls import path
 
 from dsr.desk.actions import ACTIONS
 from dsr.desk.views import log_request, queue, request_page, retention, settings
+from dsr.reports import views as reports
+from dsr.reports.tables import TABLES
 
 app_name = "desk"
 urlpatterns = [
@@ -13,6 +15,7 @@ urlpatterns = [
     path("organization/", queue.organization_choose, name="organization_choose"),
     path("log/", log_request.log_request, name="log_request"),
     path("requests/<str:reference>/", request_page.request_page, name="request"),
+    path("requests/<str:reference>/events.json", reports.request_events, name="request_events"),
     path(
         "requests/<str:reference>/files/<int:attachment_id>/",
         request_page.request_file,
@@ -27,7 +30,15 @@ urlpatterns = [
         )
         for name in ACTIONS
     ),
+    path("reports/", reports.reports_page, name="reports"),
+    path("reports/register.csv", reports.register_csv, name="reports_register_csv"),
+    path("reports/register.pdf", reports.register_pdf, name="reports_register_pdf"),
+    *(
+        path(f"reports/{slug}.csv", reports.table_csv, {"table": slug}, name=f"reports_{slug}_csv")
+        for slug in TABLES
+    ),
     path("settings/", settings.organization_details, name="settings"),
+    path("settings/audit/", reports.audit_status, name="settings_audit"),
     path("settings/retention/", retention.retention_status, name="settings_retention"),
     path("settings/signatory/", settings.signatory, name="settings_signatory"),
     path("settings/signature.png", settings.signature_image, name="settings_signature_image"),

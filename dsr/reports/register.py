@@ -1,0 +1,180 @@
+"""The request register: every request received in a period, for a regulator or an auditor.
+
+One line per request with what proves it was handled (reference, right, channel, the day
+received, the statutory and effective due dates, the day answered, the outcome, the refusal
+ground) and nothing that names the subject. As CSV (streamed, any length) or as a PDF laid
+out and signed like the letters: WeasyPrint through the letter fetcher and fonts
+(`letters.render`), a PAdES signature with the organisation's certificate
+(`letters.signing`). The PDF is built in the web request, so it is capped at
+`PDF_MAX_ROWS` lines (docs/REPORTS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Case, DateField, QuerySet, When
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization
+from dsr.letters import render, signing
+from dsr.models import Channel, Outcome, RefusalGround, Request, Right, Status
+from dsr.reports.period import Period
+from dsr.reports.queries import ANSWERED_STATUSES, local_date, received_in
+
+# A year of a busy desk; a longer register is one CSV away (about 2 s per 1,000 lines).
+PDF_MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    reference: str
+    right: str
+    channel: str
+    received: date
+    due_date: date
+    effective_due_date: date
+    answered: date | None
+    status: str
+    outcome: str
+    refusal_ground: str
+
+    @property
+    def on_time(self) -> bool | None:
+        return None if self.answered is None else self.answered <= self.effective_due_date
+
+    def outcome_label(self) -> str:
+        if self.status == Status.COMPLETED:
+            return str(Outcome(self.outcome).label) if self.outcome else str(_("Completed"))
+        if self.status in (Status.REFUSED, Status.WITHDRAWN):
+            return str(Status(self.status).label)
+        return str(_("Open: %(status)s") % {"status": Status(self.status).label})
+
+    def cells(self) -> list[str]:
+        on_time = {None: "", True: str(_("yes")), False: str(_("no"))}[self.on_time]
+        return [
+            self.reference,
+            str(Right(self.right).label),
+            str(Channel(self.channel).label),
+            self.received.isoformat(),
+            self.due_date.isoformat(),
+            self.effective_due_date.isoformat(),
+            self.answered.isoformat() if self.answered else "",
+            on_time,
+            self.outcome_label(),
+            str(RefusalGround(self.refusal_ground).label) if self.refusal_ground else "",
+        ]
+
+
+def header() -> list[str]:
+    return [
+        _("Reference"),
+        _("Right"),
+        _("Channel"),
+        _("Received"),
+        _("Statutory due date"),
+        _("Effective due date"),
+        _("Answered"),
+        _("On time"),
+        _("Outcome"),
+        _("Refusal ground"),
+    ]
+
+
+def register_requests(requests: QuerySet[Request], period: Period) -> QuerySet[Request]:
+    return received_in(requests, period).order_by("received_at", "pk")
+
+
+def register_lines(requests: QuerySet[Request], period: Period) -> Iterator[RegisterLine]:
+    """The period's requests in order of receipt; the local dates come from the database."""
+    zone = period.zone
+    answered = Case(
+        When(status__in=ANSWERED_STATUSES, then=local_date("closed_at", zone)),
+        default=None,
+        output_field=DateField(),
+    )
+    rows = (
+        register_requests(requests, period)
+        .annotate(received_on=local_date("received_at", zone), answered_on=answered)
+        .values_list(
+            "reference",
+            "right",
+            "channel",
+            "received_on",
+            "due_date",
+            "effective_due_date",
+            "answered_on",
+            "status",
+            "outcome",
+            "refusal_ground",
+        )
+    )
+    for row in rows.iterator(chunk_size=2000):
+        yield RegisterLine(*row)
+
+
+class RegisterTooLong(Exception):
+    """More lines than a PDF built in the web request may hold."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} requests")
+        self.count = count
+
+
+@dataclass(frozen=True)
+class RegisterPdf:
+    pdf: bytes
+    lines: int
+    pages: int
+    signed: bool
+
+
+def register_pdf(
+    requests: QuerySet[Request], *, organization: Organization, period: Period, now: datetime
+) -> RegisterPdf:
+    """The register as tagged PDF/A, signed with the organisation's certificate if it has one.
+
+    Raises RegisterTooLong above PDF_MAX_ROWS lines (before anything is laid out)."""
+    count = register_requests(requests, period).count()
+    if count > PDF_MAX_ROWS:
+        raise RegisterTooLong(count)
+    lines = list(register_lines(requests, period))
+    signer = signing.signer_for(organization)
+    files = render.branding_files(organization)
+    local_now = timezone.localtime(now, period.zone)
+    html = render_to_string(
+        "reports/register_pdf.html",
+        {
+            "org": organization,
+            "period": period,
+            "header": header(),
+            "lines": [line.cells() for line in lines],
+            "count": count,
+            "answered": sum(1 for line in lines if line.answered is not None),
+            "late": sum(1 for line in lines if line.on_time is False),
+            "made_at": local_now,
+            "signed": signer is not None,
+            "lang": get_language() or "en",
+            "urls": render.branding_urls(files),
+        },
+    )
+    rendered = render.render_pdf(html, files=files, for_signing=signer is not None)
+    pdf = rendered.pdf
+    if signer is not None:
+        page_index, box = rendered.signature_box
+        pdf = signing.sign_pdf(
+            pdf,
+            signer=signer,
+            page_index=page_index,
+            box=box,
+            location=organization.city,
+            reason=_("Register of requests received from %(start)s to %(end)s")
+            % {"start": period.start.isoformat(), "end": period.end.isoformat()},
+            timestamp_url=organization.timestamp_url,
+        )
+    return RegisterPdf(pdf=pdf, lines=count, pages=rendered.page_count, signed=signer is not None)

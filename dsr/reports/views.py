@@ -1,0 +1,261 @@
+"""Reports, the register, and the audit view (Art. 5(2): show that the record is complete).
+
+Reports and the register are for every member of the organisation the desk shows, viewers
+included: they hold figures, not people. The audit page and a request's events are for its
+managers only; another organisation's request is a 404 like everywhere on the desk.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Iterator
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Role
+from dsr import audit, tasks
+from dsr.desk import queries as desk_queries
+from dsr.desk.access import allow_methods, desk_view
+from dsr.desk.views.queue import csv_safe
+from dsr.letters.services import transient_errors
+from dsr.models import EventKind
+from dsr.reports import audit_export, register
+from dsr.reports.charts import bar_chart
+from dsr.reports.period import Period, PeriodForm
+from dsr.reports.tables import TABLES, Report, Table
+
+
+def _period_form(request: HttpRequest) -> PeriodForm:
+    organization = request.desk.organization
+    return PeriodForm(
+        request.GET,
+        today=desk_queries.organization_today(organization),
+        time_zone=organization.time_zone,
+    )
+
+
+def _valid_period(request: HttpRequest) -> tuple[PeriodForm, Period | None]:
+    form = _period_form(request)
+    return form, (form.period if form.is_valid() else None)
+
+
+def _report(request: HttpRequest, period: Period) -> Report:
+    desk = request.desk
+    return Report(
+        desk_queries.desk_requests(desk.user, desk.organization),
+        organization=desk.organization,
+        period=period,
+        today=desk_queries.organization_today(desk.organization),
+        officers=desk_queries.officers_of(desk.organization),
+    )
+
+
+def _bad_period(form: PeriodForm) -> HttpResponse:
+    errors = [str(error) for errors in form.errors.values() for error in errors]
+    return HttpResponse(" ".join(errors), status=400, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+@desk_view
+def reports_page(request: HttpRequest) -> HttpResponse:
+    form, period = _valid_period(request)
+    if period is None:
+        context = {"form": form, "period": None, "sections": [], "presets": form.presets()}
+        return render(request, "reports/reports.html", context, status=400)
+    report = _report(request, period)
+    sections = []
+    for slug, build in TABLES.items():
+        table = build(report)
+        url = reverse(f"desk:reports_{slug}_csv")
+        sections.append(
+            {"table": table, "chart": bar_chart(table), "csv": f"{url}?{period.query()}"}
+        )
+    context = {
+        "form": form,
+        "period": period,
+        "sections": sections,
+        "presets": form.presets(),
+        "register_csv": f"{reverse('desk:reports_register_csv')}?{period.query()}",
+        "register_pdf": f"{reverse('desk:reports_register_pdf')}?{period.query()}",
+        "register_pdf_max": register.PDF_MAX_ROWS,
+    }
+    return render(request, "reports/reports.html", context)
+
+
+def _csv_lines(rows: Iterable[list[object]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_safe(cell) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _table_rows(table: Table) -> Iterator[list[object]]:
+    yield [column.label for column in table.columns]
+    yield from table.body()
+    footer = table.footer()
+    if footer is not None:
+        yield footer
+
+
+def _attachment(response: HttpResponse, name: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@desk_view
+def table_csv(request: HttpRequest, table: str) -> HttpResponse:
+    """One table of the page, as the page shows it, in CSV."""
+    form, period = _valid_period(request)
+    if period is None:
+        return _bad_period(form)
+    built = TABLES[table](_report(request, period))
+    response = HttpResponse(
+        "".join(_csv_lines(_table_rows(built))), content_type="text/csv; charset=utf-8"
+    )
+    return _attachment(response, f"{request.desk.organization.slug}-{table}-{period.slug()}.csv")
+
+
+def _record_register(request: HttpRequest, period: Period, **facts: object) -> None:
+    audit.record(
+        organization=request.desk.organization,
+        kind=EventKind.REGISTER_EXPORTED,
+        actor=audit.Actor.for_user(request.user),
+        data={"start": period.start.isoformat(), "end": period.end.isoformat(), **facts},
+    )
+
+
+@require_GET
+@desk_view
+def register_csv(request: HttpRequest) -> HttpResponse:
+    """The register of the period, streamed: memory stays flat however long it is."""
+    form, period = _valid_period(request)
+    if period is None:
+        return _bad_period(form)
+    desk = request.desk
+    requests = desk_queries.desk_requests(desk.user, desk.organization)
+    _record_register(request, period, format="csv")
+    lines = (line.cells() for line in register.register_lines(requests, period))
+    response = StreamingHttpResponse(
+        _csv_lines(_with_header(lines)),
+        content_type="text/csv; charset=utf-8",
+    )
+    return _attachment(response, f"{desk.organization.slug}-register-{period.slug()}.csv")
+
+
+def _with_header(lines: Iterator[list[str]]) -> Iterator[list[object]]:
+    yield [str(label) for label in register.header()]
+    yield from lines
+
+
+@require_GET
+@desk_view
+def register_pdf(request: HttpRequest) -> HttpResponse:
+    """The register of the period as a PDF signed with the organisation's certificate."""
+    form, period = _valid_period(request)
+    if period is None:
+        return _bad_period(form)
+    desk = request.desk
+    back = f"{reverse('desk:reports')}?{period.query()}"
+    try:
+        made = register.register_pdf(
+            desk_queries.desk_requests(desk.user, desk.organization),
+            organization=desk.organization,
+            period=period,
+            now=timezone.now(),
+        )
+    except register.RegisterTooLong as exc:
+        messages.error(
+            request,
+            _(
+                "The register of this period has %(count)s requests, more than the %(max)s a "
+                "PDF can hold here. Choose a shorter period, or download the CSV."
+            )
+            % {"count": exc.count, "max": register.PDF_MAX_ROWS},
+        )
+        return redirect(back)
+    except transient_errors():
+        messages.error(
+            request,
+            _("The register could not be signed now (the time-stamp service did not answer). "
+              "Try again in a minute."),
+        )  # fmt: skip
+        return redirect(back)
+    _record_register(
+        request,
+        period,
+        format="pdf",
+        requests=made.lines,
+        signed=made.signed,
+        sha256=hashlib.sha256(made.pdf).hexdigest(),
+    )
+    response = HttpResponse(made.pdf, content_type="application/pdf")
+    return _attachment(response, f"{desk.organization.slug}-register-{period.slug()}.pdf")
+
+
+# --- the audit chain ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@desk_view(manage=True)
+def audit_status(request: HttpRequest) -> HttpResponse:
+    """The chain's state; "verify now" walks it here when it is short, else in the worker."""
+    organization = request.desk.organization
+    state = audit_export.chain_state(organization)
+    if request.method == "POST":
+        if state["inline"]:
+            result = audit.verify_and_store(organization)
+            if result.ok:
+                messages.success(request, _("The chain verifies: %(count)s events checked.")
+                                 % {"count": result.checked})  # fmt: skip
+            else:
+                messages.error(request, _("The chain is broken: %(reason)s") % {"reason": result})
+        else:
+            transaction.on_commit(lambda: tasks.audit_verify.delay(organization.pk))
+            messages.info(
+                request,
+                _("Verification started in the background; reload this page in a few minutes."),
+            )
+        return redirect("desk:settings_audit")
+    return render(
+        request,
+        "reports/audit.html",
+        {
+            "organization": organization,
+            **state,
+            "max_inline": audit_export.INLINE_VERIFY_MAX_EVENTS,
+        },
+    )
+
+
+@desk_view
+def request_events(request: HttpRequest, reference: str) -> HttpResponse:
+    """Every event of one request with its hashes, as JSON; the download is itself an event."""
+    request_obj = desk_queries.request_for_desk(request.user, reference)
+    allow_methods(request, "GET", "HEAD")
+    membership = request.desk.membership_in(request_obj.organization_id)
+    if membership is None or membership.role != Role.MANAGER:
+        raise PermissionDenied("Only managers download the audit events.")
+    export = audit_export.request_events_export(
+        request=request_obj, actor=audit.Actor.for_user(request.user)
+    )
+    response = HttpResponse(
+        json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Cache-Control"] = "no-store, private"
+    return _attachment(response, f"{request_obj.reference}-events.json")
