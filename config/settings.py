@@ -227,8 +227,23 @@ else:
 # Celery: Redis in production; kombu's file-system transport under var/ when no Redis is set.
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# A broker that is down or hung must not hold up a page: publishing gives up within a few
+# seconds (refused at once, silent after BROKER_TIMEOUT_SECONDS), the row stays queued and a
+# sweep enqueues it again (dsr/broker.py, docs/ARCHITECTURE.md "Broker outage").
+BROKER_TIMEOUT_SECONDS = envint("DSR_BROKER_TIMEOUT_SECONDS", 2, minimum=1, maximum=30)
+REDIS_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,  # the worker's BRPOP waits 1 second
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
+    REDIS_TRANSPORT_OPTIONS
     if REDIS_URL
     else {
         "data_folder_in": str(BROKER_DIR / "queue"),

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import Organization
+from dsr import broker
 from dsr.models import OutboundEmail, Request
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,13 @@ def email_queue(
 
 def _enqueue(task: Any, email_id: int) -> None:
     """Hand the mail to the broker; if the broker is down the sweep sends it later."""
-    try:
-        task.delay(email_id)
-    except Exception:  # broker unreachable: the row stays unsent and the sweep retries
-        log.warning("could not enqueue e-mail %s; the sweep will retry", email_id, exc_info=True)
+    broker.enqueue(
+        task,
+        email_id,
+        on_unreachable=lambda: OutboundEmail.objects.filter(
+            pk=email_id, sent_at__isnull=True
+        ).update(last_error=broker.UNREACHABLE),
+    )
 
 
 def email_send(email_id: int) -> bool:

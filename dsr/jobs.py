@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dsr import audit, crypto, emails
+from dsr import audit, broker, crypto, emails
 from dsr.connectors import connector_for
 from dsr.connectors.base import (
     ConfigError,
@@ -103,24 +103,24 @@ def job_corrections(job: Job) -> dict[str, dict[str, Any]]:
     return json.loads(crypto.decrypt(job.parameters_encrypted.encode())).get("corrections", {})
 
 
-def _enqueue(task: Any, object_id: int, countdown: float | None = None) -> None:
-    """Hand work to the broker; if it is down, the sweep finds the row later."""
-    try:
-        task.apply_async((object_id,), countdown=countdown)
-    except Exception:
-        log.warning("could not enqueue %s(%s); the sweep will", task.name, object_id, exc_info=True)
-
-
 def _enqueue_step(step_id: int, countdown: float | None = None) -> None:
+    """Hand the step to the broker; if it is down, the sweep finds the row later."""
     from dsr import tasks
 
-    _enqueue(tasks.job_step_run, step_id, countdown)
+    broker.enqueue(
+        tasks.job_step_run,
+        step_id,
+        countdown=countdown,
+        on_unreachable=lambda: JobStep.objects.filter(pk=step_id, status=StepStatus.QUEUED).update(
+            last_error=broker.UNREACHABLE
+        ),
+    )
 
 
 def _enqueue_package(job_id: int) -> None:
     from dsr import tasks
 
-    _enqueue(tasks.job_package_create, job_id)
+    broker.enqueue(tasks.job_package_create, job_id)
 
 
 # --- planning and confirming ----------------------------------------------------------------
@@ -307,7 +307,11 @@ def _claim(step_id: int, *, force: bool = False) -> tuple[JobStep, str] | None:
         step.claim = claim
         step.lease_until = now + _lease()
         step.started_at = step.started_at or now
-        step.save(update_fields=["attempts", "status", "claim", "lease_until", "started_at"])
+        if step.last_error == broker.UNREACHABLE:
+            step.last_error = ""  # it reached a worker after all
+        step.save(
+            update_fields=["attempts", "status", "claim", "lease_until", "started_at", "last_error"]
+        )
     return step, claim
 
 

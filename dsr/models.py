@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, Organization
+from dsr import broker
 
 
 class Right(models.TextChoices):
@@ -908,8 +909,23 @@ class Letter(models.Model):
 
     @property
     def is_delivered(self) -> bool:
-        """Sent to the subject (by e-mail or post): the status page may offer it."""
-        return self.is_ready and (self.emailed_at is not None or self.posted_at is not None)
+        """Sent to the subject (by e-mail or post) and still stored: the status page may
+        offer it."""
+        delivered = self.emailed_at is not None or self.posted_at is not None
+        return self.is_ready and bool(self.file) and delivered
+
+    @property
+    def removed_at(self) -> datetime | None:
+        """When retention removed the PDF (dsr/retention.py); None while it is stored. The
+        row, with its sha256, stays as proof of what was sent."""
+        if self.status == LetterStatus.READY and not self.file:
+            return self.request.minimised_at
+        return None
+
+    @property
+    def waits_for_worker(self) -> bool:
+        """Issued while the broker was unreachable: the sweep will hand it to the worker."""
+        return self.status == LetterStatus.RENDERING and self.error == broker.UNREACHABLE
 
     @property
     def file_name(self) -> str:
@@ -1152,6 +1168,11 @@ class JobStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} ({self.status})"
+
+    @property
+    def waits_for_worker(self) -> bool:
+        """Queued while the broker was unreachable: the sweep will hand it to the worker."""
+        return self.status == StepStatus.QUEUED and self.last_error == broker.UNREACHABLE
 
     @property
     def percent(self) -> int:

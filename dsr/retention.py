@@ -8,7 +8,11 @@ Three purges, run daily by beat for every organisation:
   statistics need (reference, right, channel, language, dates, outcome, ground).
 
 Minimising drops Event payloads, whose hashes stay in the audit chain, so
-`audit.verify` still passes afterwards.
+`audit.verify` still passes afterwards. Letters keep their row (kind, version, dates,
+sha256: proof of what was sent) but lose their PDF and the snapshot of what they said;
+data packages and the fulfilment steps' working state (the subject's keys, corrections)
+go; what each system did (`JobStep.result`: actions, tables, row counts, grounds) stays.
+Webhook deliveries carry no personal data (dsr/api/webhooks.py) and are left alone.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -28,8 +33,12 @@ from dsr.models import (
     Attachment,
     AttachmentKind,
     Channel,
+    DataPackage,
     Event,
     EventKind,
+    Job,
+    JobStep,
+    Letter,
     OutboundEmail,
     Request,
     Status,
@@ -78,7 +87,10 @@ def request_minimise(*, request: Request, actor: audit.Actor = SYSTEM) -> Reques
     for message in request.messages.all():
         message.attachments.clear()
     request.messages.all().delete()
-    OutboundEmail.objects.filter(request=request).delete()
+    emails, _by_kind = OutboundEmail.objects.filter(request=request).delete()
+    letter_files = _letters_strip(request)
+    packages = _packages_remove(request, now=timezone.now())
+    _fulfilment_strip(request)
     payloads = audit.minimise(Event.objects.filter(request=request))
     for field in PERSONAL_FIELDS:
         setattr(request, field, "")
@@ -89,9 +101,53 @@ def request_minimise(*, request: Request, actor: audit.Actor = SYSTEM) -> Reques
         request=request,
         kind=EventKind.MINIMISED,
         actor=actor,
-        data={"files": files, "messages": messages, "event_payloads": payloads},
+        data={
+            "files": files,
+            "messages": messages,
+            "emails": emails,
+            "letter_files": letter_files,
+            "packages": packages,
+            "event_payloads": payloads,
+        },
     )
     return request
+
+
+def _storage_delete_on_commit(names: list[str]) -> None:
+    def delete() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    if names:
+        transaction.on_commit(delete)
+
+
+def _letters_strip(request: Request) -> int:
+    """Remove the letters' PDFs and snapshots (names, addresses); keep the rows as proof."""
+    letters = Letter.objects.select_for_update().filter(request=request)
+    names = [name for name in letters.values_list("file", flat=True) if name]
+    letters.update(file="", content={}, error="")
+    _storage_delete_on_commit(names)
+    return len(names)
+
+
+def _packages_remove(request: Request, *, now: datetime) -> int:
+    """Data packages still on disk (not yet expired or used up) are deleted now."""
+    packages = DataPackage.objects.select_for_update().filter(
+        request=request, deleted_at__isnull=True
+    )
+    names = [name for name in packages.values_list("file", flat=True) if name]
+    count = packages.update(deleted_at=now, file="")
+    _storage_delete_on_commit(names)
+    return count
+
+
+def _fulfilment_strip(request: Request) -> None:
+    """The steps' working state holds the subject's keys and the rectification's values."""
+    Job.objects.filter(request=request).update(
+        parameters_encrypted="", package_wanted_at=None, package_lease_until=None
+    )
+    JobStep.objects.filter(job__request=request).update(state={}, plan={}, last_error="")
 
 
 def destroy_leftover_identity_documents(organization: Organization, *, now: datetime) -> int:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import task_prerun
 
 from accounts.models import Organization
-from dsr import audit
+from dsr import audit, broker
 
 log = logging.getLogger(__name__)
+
+
+@task_prerun.connect(dispatch_uid="dsr_broker_reachable")
+def _broker_reachable(**kwargs: object) -> None:
+    """A task that arrived came through the broker: stop skipping it (dsr/broker.py), so a
+    sweep enqueues what it finds at once instead of leaving it for the next sweep."""
+    broker.reset()
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

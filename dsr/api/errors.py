@@ -14,7 +14,17 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from dsr import workflow
 
+
+class Gone(exceptions.APIException):
+    """The thing existed and was removed for good (a letter's PDF, by retention)."""
+
+    status_code = status.HTTP_410_GONE
+    default_detail = "Removed."
+    default_code = "gone"
+
+
 CODES = {
+    Gone: "gone",
     exceptions.ParseError: "malformed",
     exceptions.AuthenticationFailed: "not_authenticated",
     exceptions.NotAuthenticated: "not_authenticated",

@@ -212,6 +212,11 @@ class AttachmentUploadSerializer(StrictSerializer):
 class LetterSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     download_url = serializers.SerializerMethodField(help_text="The signed PDF, when ready.")
+    removed_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When retention removed the PDF; the sha256 stays as proof.",
+    )
 
     class Meta:
         model = Letter
@@ -230,12 +235,13 @@ class LetterSerializer(serializers.ModelSerializer):
             "emailed_at",
             "post_queued_at",
             "posted_at",
+            "removed_at",
             "download_url",
         ]
         read_only_fields = fields
 
     def get_download_url(self, letter: Letter) -> str | None:
-        if not letter.is_ready:
+        if not letter.is_ready or letter.removed_at is not None:
             return None
         return f"/api/v1/requests/{letter.request.reference}/letters/{letter.public_id}/pdf/"
 

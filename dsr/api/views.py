@@ -27,7 +27,7 @@ from accounts.models import Organization, User
 from dsr import audit, workflow
 from dsr.api import serializers as s
 from dsr.api.auth import may_write, organizations_of, scope_queryset, token_of
-from dsr.api.errors import error_body
+from dsr.api.errors import Gone, error_body
 from dsr.api.filters import RequestFilter
 from dsr.attachments import AttachmentRejected, attachment_store
 from dsr.models import IdempotencyKey, Request
@@ -291,6 +291,8 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         letter = request_obj.letters.filter(public_id=letter_uuid).first()
         if letter is None or not letter.is_ready:
             raise NotFound()
+        if letter.removed_at is not None:
+            raise Gone(letters.removed_message(letter))
         content = letters.letter_read(letter)
         letters.letter_downloaded(letter=letter, actor=actor_of(request))
         response = HttpResponse(content, content_type="application/pdf")

@@ -31,7 +31,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import Organization
-from dsr import crypto
+from dsr import broker, crypto
 from dsr.models import Event, EventKind, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -179,10 +179,7 @@ def _on_event(sender: type, instance: Event, created: bool, **kwargs: Any) -> No
 def _enqueue(delivery_id: int) -> None:
     from dsr import tasks
 
-    try:
-        tasks.webhook_deliver.delay(delivery_id)
-    except Exception:  # broker down: the sweep picks the delivery up
-        log.warning("could not enqueue webhook delivery %s", delivery_id, exc_info=True)
+    broker.enqueue(tasks.webhook_deliver, delivery_id)  # broker down: the sweep picks it up
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

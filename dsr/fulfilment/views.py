@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access
 from accounts.models import Organization, Role
-from dsr import audit, jobs
+from dsr import audit, broker, jobs
 from dsr.connectors import connector_for
 from dsr.connectors.base import ConfigError
 from dsr.connectors.http import SIGNATURE_HEADER, TIMESTAMP_HEADER
@@ -208,6 +208,7 @@ def job_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Fulfilment started."))
+        broker.notify_if_waiting(request)
     return redirect("fulfilment:job", request_id=request_obj.pk)
 
 
@@ -237,6 +238,7 @@ def step_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("“%(source)s” queued again.") % {"source": step.source.name})
+        broker.notify_if_waiting(request)
     return redirect("fulfilment:job", request_id=step.job.request_id)
 
 

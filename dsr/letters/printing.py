@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Organization, User
-from dsr import audit, crypto
+from dsr import audit, broker, crypto
 from dsr.letters.services import LetterError, letter_read
 from dsr.models import (
     ActorKind,
@@ -56,10 +56,7 @@ def waiting_for_post(user: User, organization: Organization | None = None) -> Qu
 def _enqueue_build(batch_id: int) -> None:
     from dsr import tasks
 
-    try:
-        tasks.print_batch_build.delay(batch_id)
-    except Exception:  # broker down: the sweep picks the batch up
-        log.warning("could not enqueue print batch %s; the sweep will retry", batch_id)
+    broker.enqueue(tasks.print_batch_build, batch_id)  # broker down: the sweep picks it up
 
 
 @transaction.atomic

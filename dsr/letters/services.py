@@ -21,9 +21,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import access
-from dsr import audit, crypto, deadlines, emails
+from dsr import audit, broker, crypto, deadlines, emails
 from dsr.letters import render, signing
 from dsr.letters.content import available_kinds, letter_content
 from dsr.models import (
@@ -61,6 +62,14 @@ class LetterIntegrityError(LetterError):
     """A stored letter no longer matches the sha256 recorded when it was issued."""
 
 
+def removed_message(letter: Letter) -> str:
+    """What the desk and the API say of a letter whose PDF retention removed."""
+    return _(
+        "The PDF of this letter was removed by retention on %(date)s. Its sha256 %(sha256)s "
+        "is kept as proof of what was sent."
+    ) % {"date": letter.removed_at.date().isoformat(), "sha256": letter.sha256}
+
+
 def _check_can_act(actor: audit.Actor, request: Request) -> None:
     if actor.kind == ActorKind.USER:
         if actor.user is None or not access.can_act(actor.user, request.organization):
@@ -72,10 +81,14 @@ def _check_can_act(actor: audit.Actor, request: Request) -> None:
 def _enqueue_render(letter_id: int) -> None:
     from dsr import tasks
 
-    try:
-        tasks.letter_render.delay(letter_id)
-    except Exception:  # broker down: the row stays "rendering" and the sweep retries
-        log.warning("could not enqueue letter %s; the sweep will retry", letter_id, exc_info=True)
+    # Broker down: the row stays "rendering", says so to the panel, and the sweep retries.
+    broker.enqueue(
+        tasks.letter_render,
+        letter_id,
+        on_unreachable=lambda: Letter.objects.filter(
+            pk=letter_id, status=LetterStatus.RENDERING
+        ).update(error=broker.UNREACHABLE),
+    )
 
 
 def _record(letter: Letter, kind: str, actor: audit.Actor, **data: Any) -> None:
@@ -294,6 +307,8 @@ def letters_lost(older_than: timedelta = timedelta(minutes=5)) -> QuerySet[Lette
 
 def letter_read(letter: Letter) -> bytes:
     """The stored PDF, decrypted and checked against the sha256 recorded at issue."""
+    if letter.removed_at is not None:
+        raise LetterError(removed_message(letter))
     if letter.status != LetterStatus.READY or not letter.file:
         raise LetterError("This letter is not ready.")
     with letter.file.open("rb") as handle:

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access
 from accounts.models import Organization
-from dsr import audit
+from dsr import audit, broker
 from dsr.desk.access import desk_view
 from dsr.letters import forms, printing, services, signing
 from dsr.letters import render as letter_render
@@ -230,7 +230,16 @@ def issue(request: HttpRequest, request_id: int) -> HttpResponse:
     except services.LetterError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("The letter is being rendered and signed."))
+        if broker.unreachable():
+            messages.warning(
+                request,
+                _(
+                    "The letter is issued and saved. The worker cannot be reached just now: "
+                    "it will be rendered and signed as soon as it is back."
+                ),
+            )
+        else:
+            messages.success(request, _("The letter is being rendered and signed."))
     return _back(request, reverse("letters:request", args=[request_obj.pk]))
 
 
@@ -259,6 +268,12 @@ def download(request: HttpRequest, letter_id: int) -> HttpResponse:
     letter = _letter_for(request, letter_id)
     if letter.status != LetterStatus.READY:
         raise Http404
+    if letter.removed_at is not None:
+        return HttpResponse(
+            services.removed_message(letter),
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
     content = services.letter_read(letter)
     services.letter_downloaded(letter=letter, actor=audit.Actor.for_user(request.user))
     return _pdf_response(content, letter.file_name, inline=request.GET.get("inline") == "1")

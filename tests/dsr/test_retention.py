@@ -12,13 +12,20 @@ from dsr.attachments import attachment_store
 from dsr.models import (
     Attachment,
     Channel,
+    ConnectorKind,
+    DataPackage,
     Event,
     EventKind,
+    Job,
+    JobStep,
+    Letter,
+    LetterKind,
     Message,
     OutboundEmail,
     Outcome,
     Request,
     Status,
+    StepStatus,
 )
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -161,3 +168,115 @@ def test_minimising_twice_changes_nothing(make_request, officer_actor):
     second = retention.request_minimise(request=first)
     assert second.minimised_at == first.minimised_at
     assert request.events.count() == events
+
+
+# --- what minimisation removes beyond the request: letters, packages, fulfilment state ----
+
+
+@pytest.fixture
+def minimised_with_letter(make_request, organization, officer, officer_actor):
+    """A request with a rendered, e-mailed letter, a data package and a fulfilment step's
+    working state; then withdrawn and minimised (the on-commit file deletions run)."""
+    from django.core.files.base import ContentFile
+
+    from dsr.fulfilment.sources import data_source_save
+    from dsr.letters import services as letters
+
+    request = make_request(
+        subject_name="Jan Peeters", subject_postal_address="Kerkstraat 1, 9000 Gent"
+    )
+    letter = letters.letter_issue(
+        request=request, kind=LetterKind.ACKNOWLEDGEMENT, actor=officer_actor
+    )
+    assert letters.letter_render(letter.pk) == "ready"
+    letter = letters.letter_send_email(letter=Letter.objects.get(pk=letter.pk), actor=officer_actor)
+    source = data_source_save(
+        organization=organization, actor=officer_actor, name="Paper archive",
+        kind=ConnectorKind.MANUAL,
+        config={"assignee_name": "Office manager", "instructions": "Shred the file."},
+        data_categories=["Postal address"],
+    )  # fmt: skip
+    job = Job.objects.create(
+        request=request, right=request.right, planned_at=START, parameters_encrypted="secret"
+    )
+    JobStep.objects.create(
+        job=job, source=source, status=StepStatus.DONE,
+        state={"keys": {"customer_number": "OPM-C123"}}, plan={"lines": [{"what": "Jan"}]},
+        result=[{"action": "exported", "what": "paper file", "rows": None}],
+    )  # fmt: skip
+    package = DataPackage(job=job, request=request, expires_at=START, max_downloads=5)
+    package.file.save("jan-peeters.zip.enc", ContentFile(b"names and addresses"), save=False)
+    package.save()
+    files = {"letter": Letter.objects.get(pk=letter.pk).file.name, "package": package.file.name}
+    request = workflow.request_withdraw(request=request, actor=officer_actor)
+    return request, files
+
+
+def test_minimising_removes_letter_pdfs_packages_and_fulfilment_state_but_keeps_proof(
+    minimised_with_letter, organization, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    request, files = minimised_with_letter
+    (letter,) = request.letters.all()
+    sha256, letter_date = letter.sha256, letter.letter_date
+    assert letter.content["subject"]["name"] == "Jan Peeters"
+    assert all(default_storage.exists(name) for name in files.values())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request = retention.request_minimise(request=request)
+
+    letter.refresh_from_db()
+    assert not letter.file and letter.content == {}
+    assert (letter.sha256, letter.letter_date, letter.kind, letter.version) == (
+        sha256, letter_date, LetterKind.ACKNOWLEDGEMENT, 1,
+    )  # fmt: skip
+    assert letter.emailed_at is not None and letter.removed_at == request.minimised_at
+    assert not letter.is_delivered
+    assert not any(default_storage.exists(name) for name in files.values())
+    package = DataPackage.objects.get(request=request)
+    assert package.deleted_at is not None and not package.file
+    job = Job.objects.get(request=request)
+    step = job.steps.get()
+    assert job.parameters_encrypted == "" and step.state == {} and step.plan == {}
+    assert step.result == [{"action": "exported", "what": "paper file", "rows": None}]
+    assert not OutboundEmail.objects.filter(request=request).exists()
+    minimised = request.events.get(kind=EventKind.MINIMISED)
+    assert minimised.data["letter_files"] == 1 and minimised.data["packages"] == 1
+    assert minimised.data["emails"] == 1  # the letter's e-mail, names and address in it
+    assert audit.verify(organization).ok
+
+
+def test_a_minimised_letter_says_when_it_was_removed_on_the_desk_and_in_the_api(
+    minimised_with_letter, officer, outsider, desk_client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    request, _files = minimised_with_letter
+    with django_capture_on_commit_callbacks(execute=True):
+        request = retention.request_minimise(request=request)
+    (letter,) = request.letters.all()
+    removed_on = request.minimised_at.date()
+
+    officer_client = desk_client(officer)
+    panel = officer_client.get(reverse("letters:request", args=[request.pk])).content.decode()
+    assert f"Removed by retention on {removed_on:%-d %b %Y}" in panel
+    download_url = reverse("letters:download", args=[letter.pk])
+    assert download_url not in panel
+    response = officer_client.get(download_url)
+    assert response.status_code == 410
+    assert removed_on.isoformat() in response.content.decode()
+    assert letter.sha256 in response.content.decode()
+    assert desk_client(outsider).get(download_url).status_code == 404
+
+    api_letters = f"/api/v1/requests/{request.reference}/letters/"
+    (listed,) = officer_client.get(api_letters).json()
+    assert listed["removed_at"] is not None and listed["download_url"] is None
+    assert listed["sha256"] == letter.sha256
+    response = officer_client.get(f"{api_letters}{letter.public_id}/pdf/")
+    assert response.status_code == 410 and response.json()["error"]["code"] == "gone"
+    assert desk_client(outsider).get(api_letters).status_code == 404
+
+    # The subject's link is gone with the status page.
+    subject_url = reverse("letters:subject_download", args=[request.public_token, letter.public_id])
+    assert officer_client.get(subject_url).status_code == 404

@@ -14,7 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from dsr import audit, workflow
+from dsr import audit, broker, workflow
 from dsr.attachments import attachment_read
 from dsr.desk import queries
 from dsr.desk.access import allow_methods, desk_view
@@ -140,6 +140,7 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
     except workflow.NotPermitted as exc:
         raise PermissionDenied(exc.message) from exc
     messages.success(request, str(spec.done))
+    broker.notify_if_waiting(request)
     return redirect("desk:request", reference=request_obj.reference)
 
 
