@@ -139,12 +139,15 @@ def print_batch_build(batch_id: int) -> str:
 
 
 @shared_task
-def letter_sweep() -> int:
+def letter_sweep(older_than_seconds: int = 300) -> int:
     """Re-enqueue letters and print batches whose task was lost (broker restarted)."""
+    from datetime import timedelta
+
     from dsr.letters import printing, services
 
     count = 0
-    for letter_id in services.letters_lost().values_list("pk", flat=True)[:200]:
+    lost = services.letters_lost(older_than=timedelta(seconds=older_than_seconds))
+    for letter_id in lost.values_list("pk", flat=True)[:200]:
         letter_render.delay(letter_id)
         count += 1
     for batch_id in printing.batches_lost().values_list("pk", flat=True)[:20]:
