@@ -16,7 +16,7 @@ from dsr.reports.tables import Table
 
 WIDTH = 560
 BAR_AREA = 440  # the longest bar; the rest of the width holds its value
-LABEL_HEIGHT = 15
+LABEL_HEIGHT = 17
 BAR_HEIGHT = 14
 GROUPED_BAR_HEIGHT = 9
 ROW_GAP = 8
@@ -25,7 +25,7 @@ NO_FIGURE = "\u2013"  # an en dash, as the tables show a figure that cannot be c
 
 
 def _number(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return str(value)  # as the table beside the chart writes it
 
 
 def _legend(table: Table) -> tuple[list[SafeString], int]:
@@ -44,7 +44,7 @@ def _legend(table: Table) -> tuple[list[SafeString], int]:
                 item.label,
             )
         )
-        x += 24 + 7 * len(item.label)
+        x += 24 + 8 * len(item.label)
     return parts, LEGEND_HEIGHT
 
 
@@ -69,7 +69,7 @@ def bar_chart(table: Table) -> SafeString:
     bar_height = GROUPED_BAR_HEIGHT if grouped else BAR_HEIGHT
     for row, row_values in zip(table.rows, values, strict=True):
         parts.append(
-            format_html('<text class="label" x="0" y="{}">{}</text>', y + 11, row["label"])
+            format_html('<text class="label" x="0" y="{}">{}</text>', y + 13, row["label"])
         )
         y += LABEL_HEIGHT
         x = 0.0

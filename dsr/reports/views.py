@@ -73,6 +73,12 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     if period is None:
         context = {"form": form, "period": None, "sections": [], "presets": form.presets()}
         return render(request, "reports/reports.html", context, status=400)
+    # The form shows the period's dates, also when a preset or the default chose them.
+    form = PeriodForm(
+        {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        today=form.today,
+        time_zone=period.time_zone,
+    )
     report = _report(request, period)
     sections = []
     for slug, build in TABLES.items():

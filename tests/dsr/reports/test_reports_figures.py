@@ -162,7 +162,7 @@ def test_each_chart_draws_its_table(shown):
     for slug in EXPECTED:
         assert f'<svg class="chart" id="chart-{slug}" role="img"' in html
     # Access: 3 on time and 1 late make one bar of 4; the longest bar is 440 wide.
-    assert '<rect class="bar good" x="0.0" y="37" width="330.0" height="14">' in html
+    assert '<rect class="bar good" x="0.0" y="39" width="330.0" height="14">' in html
     assert "<title>Access (Art. 15): Late 1</title>" in html
 
 
