@@ -912,15 +912,14 @@ class Letter(models.Model):
         """Sent to the subject (by e-mail or post) and still stored: the status page may
         offer it."""
         delivered = self.emailed_at is not None or self.posted_at is not None
-        return self.is_ready and bool(self.file) and delivered
+        return self.is_ready and self.removed_at is None and delivered
 
     @property
     def removed_at(self) -> datetime | None:
-        """When retention removed the PDF (dsr/retention.py); None while it is stored. The
-        row, with its sha256, stays as proof of what was sent."""
-        if self.status == LetterStatus.READY and not self.file:
-            return self.request.minimised_at
-        return None
+        """When retention removed the PDF: minimising the request removes its letters' files
+        in the same transaction (dsr/retention.py). The row, with its sha256, stays as proof
+        of what was sent."""
+        return self.request.minimised_at if self.status == LetterStatus.READY else None
 
     @property
     def waits_for_worker(self) -> bool:

@@ -67,7 +67,7 @@ def removed_message(letter: Letter) -> str:
     return _(
         "The PDF of this letter was removed by retention on %(date)s. Its sha256 %(sha256)s "
         "is kept as proof of what was sent."
-    ) % {"date": letter.removed_at.date().isoformat(), "sha256": letter.sha256}
+    ) % {"date": timezone.localdate(letter.removed_at).isoformat(), "sha256": letter.sha256}
 
 
 def _check_can_act(actor: audit.Actor, request: Request) -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from dsr import audit, retention, workflow
 from dsr.attachments import attachment_store
@@ -256,7 +257,7 @@ def test_a_minimised_letter_says_when_it_was_removed_on_the_desk_and_in_the_api(
     with django_capture_on_commit_callbacks(execute=True):
         request = retention.request_minimise(request=request)
     (letter,) = request.letters.all()
-    removed_on = request.minimised_at.date()
+    removed_on = timezone.localdate(request.minimised_at)  # the desk's zone, as shown
 
     officer_client = desk_client(officer)
     panel = officer_client.get(reverse("letters:request", args=[request.pk])).content.decode()
