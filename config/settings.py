@@ -214,7 +214,8 @@ STORAGES = {
 REDIS_URL = envstr("REDIS_URL") or None
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Django's Redis backend, answering from memory while Redis is unreachable (dsr/cache.py)
+        "default": {"BACKEND": "dsr.cache.ResilientRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {

@@ -21,6 +21,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
 from accounts.lockout import client_address
+from dsr import cache as resilient
 
 
 def client_network(request: HttpRequest) -> str:
@@ -52,15 +53,20 @@ def _key(limit: str, value: str, window: int) -> str:
 def _count(counters: list[tuple[str, int]]) -> list[int]:
     """Raise each (key, timeout) counter by one; return the new values."""
     cache = caches["default"]
-    if isinstance(cache, RedisCache):
+    if isinstance(cache, RedisCache) and getattr(cache, "reachable", True):
         # Django's Redis backend spends two round trips per incr and one per add; a pipeline
         # does every counter in one. `_cache` is the backend's client (Django 5.x).
-        pipeline = cache._cache.get_client(write=True).pipeline(transaction=False)
-        for key, timeout in counters:
-            full_key = cache.make_and_validate_key(key)
-            pipeline.set(full_key, 0, ex=timeout, nx=True)
-            pipeline.incr(full_key)
-        return [int(value) for value in pipeline.execute()[1::2]]
+        try:
+            pipeline = cache._cache.get_client(write=True).pipeline(transaction=False)
+            for key, timeout in counters:
+                full_key = cache.make_and_validate_key(key)
+                pipeline.set(full_key, 0, ex=timeout, nx=True)
+                pipeline.incr(full_key)
+            return [int(value) for value in pipeline.execute()[1::2]]
+        except resilient.UNREACHABLE as error:
+            if not isinstance(cache, resilient.ResilientRedisCache):
+                raise
+            cache.mark_unreachable(error)  # counted below, in this process's memory
     values = []
     for key, timeout in counters:
         cache.add(key, 0, timeout=timeout)

@@ -21,8 +21,9 @@ from itertools import count
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core import mail
+from django.core.cache import caches
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -79,7 +80,7 @@ class PrivateRedis:
 
 
 @pytest.fixture
-def private_broker():
+def private_broker(settings):
     from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
@@ -97,6 +98,14 @@ def private_broker():
     # The product's Redis timeouts, whatever broker this run's settings name.
     app.conf.broker_transport_options = settings.REDIS_TRANSPORT_OPTIONS
     app.set_current()
+    # As in production, the same Redis is the cache too (rate limits, used challenges,
+    # sign-in lockouts): its outage must not fail those pages either (dsr/cache.py).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "dsr.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{redis.port}/1",
+        }
+    }
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield redis
@@ -121,6 +130,14 @@ def timed(call, *args, **kwargs):
     response = call(*args, **kwargs)
     assert time.monotonic() - started < 5, "an unreachable broker must not hold up a page"
     assert response.status_code in (200, 302), response.status_code
+    return response
+
+
+def timed_any(call, *args, **kwargs):
+    """Like `timed`, for a page whose answer is a refusal."""
+    started = time.monotonic()
+    response = call(*args, **kwargs)
+    assert time.monotonic() - started < 5, "an unreachable Redis must not hold up a page"
     return response
 
 
@@ -177,6 +194,15 @@ def test_pages_keep_working_while_redis_is_down_and_the_work_runs_once_when_it_i
     private_broker.stop()
     # The subject submits the public form: stored, and the normal "sent" page.
     submit_public_form(client, organization)
+    # Its rate limits and the used challenge were kept in this process's memory meanwhile.
+    assert not caches["default"].reachable
+    # Sign-in still answers (its lockout counter lives in the cache too).
+    refused = timed_any(
+        Client().post, reverse("accounts:login"),
+        {"email": officer.email, "password": "not the password"},
+    )  # fmt: skip
+    assert refused.status_code == 401
+    assert b"That e-mail address and password do not match." in refused.content
     (web,) = Request.objects.filter(subject_email="luc@example.com")
     assert web.status == Status.UNVERIFIED and web.subject_name == "Luc Dubois"
 
