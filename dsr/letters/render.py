@@ -87,10 +87,12 @@ def context_for(
         for recipient in activity["recipients"]
         if recipient.get("country") and recipient["country"] not in EEA
     }
+    # The creation date in the organisation's time zone, as the letter's date is: a letter
+    # issued at 00:30 in Brussels is created on that day, not on the day before in UTC.
+    time_zone = ZoneInfo(organization.get("time_zone") or "Europe/Brussels")
     if content.get("issued_at"):
-        created = datetime.fromisoformat(content["issued_at"])
+        created = datetime.fromisoformat(content["issued_at"]).astimezone(time_zone)
     else:
-        time_zone = ZoneInfo(organization.get("time_zone") or "Europe/Brussels")
         created = datetime.combine(letter_date, time(12, 0), tzinfo=time_zone)
     return {
         "c": content,
