@@ -91,9 +91,9 @@ def names() -> tuple[list[str], list[str]]:
     return [p.title() for p in pairs[:FIRST_COUNT]], [t.title() for t in triples[:LAST_COUNT]]
 
 
-# The row for generate_series' i: every column the desk reads, spread deterministically.
-# h1..h3 scatter i so that right, channel, language, assignee and status are independent.
-ROW_SQL = """
+# generate_series' i, numbered: h1..h3 scatter i so that right, channel, language, assignee
+# and status are independent; received spreads the requests over five years.
+NUMBERED_SQL = """
 WITH numbered AS (
     SELECT i,
            (i * 2654435761) %% 1000003 AS h1,
@@ -101,7 +101,26 @@ WITH numbered AS (
            (i * 69069) %% 1000033 AS h3,
            now() - ((i * 7919) %% (5 * 365 * 1440)) * interval '1 minute' AS received
     FROM generate_series(%(start)s::bigint, %(stop)s::bigint) AS i
-), shaped AS (
+)"""
+# The first columns of every benchmark request: organisation, reference, status-page token,
+# submission, right, channel and language.
+IDENTITY_SQL = """
+SELECT %(organization)s,
+       %(prefix)s || '-' || to_char(received, 'YYYY') || '-' || lpad(i::text, 8, '0'),
+       md5(i::text) || md5('t' || i::text),
+       md5('s' || i::text)::uuid,
+       (ARRAY['access', 'rectification', 'erasure', 'restriction', 'portability',
+              'objection', 'automated_decision'])[1 + h2 %% 7],
+       (ARRAY['web', 'email', 'post', 'phone', 'in_person', 'api'])[1 + h3 %% 6],
+       (ARRAY['en', 'nl', 'fr'])[1 + (h2 / 7) %% 3],"""
+IDENTITY_COLUMNS = [
+    "organization_id", "reference", "public_token", "submission_id", "right", "channel",
+    "language",
+]  # fmt: skip
+# The row for i: every column the desk reads, spread deterministically.
+ROW_SQL = (  # Built from constants only: no input reaches the SQL.
+    NUMBERED_SQL  # noqa: S608
+    + """, shaped AS (
     SELECT *,
            CASE WHEN received > now() - interval '45 days' OR i %% 1000 = 0
                 THEN (ARRAY['unverified', 'identity_check', 'in_progress', 'awaiting_subject',
@@ -111,15 +130,9 @@ WITH numbered AS (
            END AS state,
            ((received AT TIME ZONE 'Europe/Brussels')::date + interval '1 month')::date AS due
     FROM numbered
-)
-SELECT %(organization)s,
-       'BEN-' || to_char(received, 'YYYY') || '-' || lpad(i::text, 8, '0'),
-       md5(i::text) || md5('t' || i::text),
-       md5('s' || i::text)::uuid,
-       (ARRAY['access', 'rectification', 'erasure', 'restriction', 'portability',
-              'objection', 'automated_decision'])[1 + h2 %% 7],
-       (ARRAY['web', 'email', 'post', 'phone', 'in_person', 'api'])[1 + h3 %% 6],
-       (ARRAY['en', 'nl', 'fr'])[1 + (h2 / 7) %% 3],
+)"""
+    + IDENTITY_SQL
+    + """
        (%(first)s::text[])[1 + i %% 97] || ' ' || (%(last)s::text[])[1 + (i / 97) %% 211],
        lower((%(first)s::text[])[1 + i %% 97]) || '.'
            || lower((%(last)s::text[])[1 + (i / 97) %% 211]) || i
@@ -144,34 +157,46 @@ SELECT %(organization)s,
        received
 FROM shaped
 """
+)
 ROW_COLUMNS = [
-    "organization_id", "reference", "public_token", "submission_id", "right", "channel",
-    "language", "subject_name", "subject_email", "received_at", "status", "paused_since",
+    *IDENTITY_COLUMNS, "subject_name", "subject_email", "received_at", "status", "paused_since",
     "due_date", "extended_due_date", "effective_due_date", "identity_status", "assignee_id",
     "outcome", "refusal_ground", "closed_at", "created_at", "updated_at",
 ]  # fmt: skip
 
 
-def bulk_load(organization: Any, officers: list[Any], start: int, stop: int) -> float:
-    """Insert requests number start..stop; every other column gets the model's default."""
+def bulk_load(
+    organization: Any,
+    officers: list[Any],
+    start: int,
+    stop: int,
+    *,
+    row_sql: str = ROW_SQL,
+    row_columns: list[str] = ROW_COLUMNS,
+) -> float:
+    """Insert requests number start..stop; every other column gets the model's default.
+
+    `row_sql` (a SELECT of `row_columns` per generate_series' i, ending "FROM shaped") shapes
+    the rows; bench/reports.py gives its own."""
     from django.db import connection
 
     from dsr.models import Request
 
     defaults = {}
     for field in Request._meta.concrete_fields:
-        if field.primary_key or field.column in ROW_COLUMNS:
+        if field.primary_key or field.column in row_columns:
             continue
         value = field.get_default()
         defaults[field.column] = field.get_db_prep_save(value, connection)
-    columns = ROW_COLUMNS + list(defaults)
+    columns = row_columns + list(defaults)
     first, last = names()
     extra = "".join(f", %(default_{column})s" for column in defaults)
-    sql = ROW_SQL.replace("\nFROM shaped", f"{extra}\nFROM shaped")
+    sql = row_sql.replace("\nFROM shaped", f"{extra}\nFROM shaped")
     params = {
         "start": start,
         "stop": stop,
         "organization": organization.pk,
+        "prefix": organization.reference_prefix,
         "first": first,
         "last": last,
         "officers": [officer.pk for officer in officers],
@@ -294,6 +319,27 @@ def filters(searched: str, colleague_id: int) -> dict[str, str]:
     }
 
 
+def bench_organization(prefix: str) -> tuple[Any, list[Any]]:
+    """Migrate the fresh database; one Belgian organisation with OFFICERS officers."""
+    from django.core.management import call_command
+
+    from accounts.models import Membership, Organization, Role, User
+
+    call_command("migrate", verbosity=0)
+    organization = Organization.objects.create(
+        slug="bench", name="Bench", legal_name="Bench BV", street_address="Straat 1",
+        postal_code="1000", city="Brussel", country="BE", time_zone="Europe/Brussels",
+        offered_languages=["en", "nl", "fr"], reference_prefix=prefix,
+        privacy_email="privacy@bench.example",
+    )  # fmt: skip
+    officers = []
+    for number in range(OFFICERS):
+        user = User.objects.create_user(f"officer{number}@bench.example", None)
+        Membership.objects.create(user=user, organization=organization, role=Role.OFFICER)
+        officers.append(user)
+    return organization, officers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
@@ -308,22 +354,7 @@ def main() -> None:
     admin(f"CREATE DATABASE {database}")
     try:
         setup_django(database)
-        from django.core.management import call_command
-
-        from accounts.models import Membership, Organization, Role, User
-
-        call_command("migrate", verbosity=0)
-        organization = Organization.objects.create(
-            slug="bench", name="Bench", legal_name="Bench BV", street_address="Straat 1",
-            postal_code="1000", city="Brussel", country="BE", time_zone="Europe/Brussels",
-            offered_languages=["en", "nl", "fr"], reference_prefix="BEN",
-            privacy_email="privacy@bench.example",
-        )  # fmt: skip
-        officers = []
-        for number in range(OFFICERS):
-            user = User.objects.create_user(f"officer{number}@bench.example", None)
-            Membership.objects.create(user=user, organization=organization, role=Role.OFFICER)
-            officers.append(user)
+        organization, officers = bench_organization("BEN")
         me = officers[1]
         client = desk_client(me)
         first, last = names()

@@ -27,8 +27,10 @@ from dsr.models import Channel, Outcome, RefusalGround, Request, Right, Status
 from dsr.reports.period import Period
 from dsr.reports.queries import ANSWERED_STATUSES, local_date, received_in
 
-# A year of a busy desk; a longer register is one CSV away (about 2 s per 1,000 lines).
-PDF_MAX_ROWS = 5000
+# Laying out a register takes about half a second per 100 lines (docs/BENCHMARKS.md), in the
+# web request: 2,000 lines (a year of a busy desk) take about ten seconds. A longer register
+# is one CSV away, or a shorter period.
+PDF_MAX_ROWS = 2000
 
 
 @dataclass(frozen=True)

@@ -199,3 +199,17 @@ def test_the_page_costs_the_same_number_of_queries_however_many_requests(
         large = client.get(REPORTS)
     assert page_tables(small.content.decode())["received-by-right"][-1] == ["Total", "2"]
     assert page_tables(large.content.decode())["received-by-right"][-1] == ["Total", "32"]
+
+
+def test_medians_and_percentiles_are_computed_by_the_database(history, desk_client, officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = desk_client(officer)
+    with now_is(TODAY), CaptureQueriesContext(connection) as captured:
+        client.get(REPORTS, PERIOD)
+    sql = "\n".join(query["sql"] for query in captured.captured_queries)
+    if connection.vendor == "postgresql":
+        assert sql.count("PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY") == 2  # per right, all
+    else:  # one window query returns only the rows around the wanted positions
+        assert sql.count("ROW_NUMBER() OVER (PARTITION BY") == 1

@@ -62,9 +62,16 @@ def _validate(pdf: bytes, certificate: bytes):
     return validate_pdf_signature(signature, ValidationContext(trust_roots=[root]))
 
 
+def _lines(pdf: bytes) -> list[str]:
+    return [
+        line.strip()
+        for page in PdfReader(io.BytesIO(pdf)).pages
+        for line in page.extract_text().splitlines()
+    ]
+
+
 def _text(pdf: bytes) -> str:
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    return " ".join(text.split())
+    return " ".join(" ".join(_lines(pdf)).split())
 
 
 def _download(client, name: str, **query):
@@ -122,6 +129,11 @@ def test_pdf_is_signed_with_the_organisations_certificate_and_lists_the_same_req
     for personal in PERSONAL:
         assert personal not in text
     assert "Digitally signed (PAdES)" in text
+    # Laid out as a table: each request is one line of the page, its cells in order.
+    assert (
+        f"{history['E'].reference} Access (Art. 15) E-mail 2026-04-01 2026-05-04 2026-05-15 "
+        "2026-05-12 yes Carried out in full"
+    ) in _lines(pdf)
 
     status = _validate(pdf, certificate)
     assert status.intact and status.valid and status.bottom_line
