@@ -128,14 +128,12 @@ def timed(client: Any, url: str, repeat: int) -> dict[str, Any]:
         assert response.status_code == 200, response.status_code
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
-    total = next(t for t in response.context["sections"] if t["table"].slug == "received-by-right")[
-        "table"
-    ].total["count"]
+    tables = {section["table"].slug: section["table"] for section in response.context["sections"]}
     return {
         "ms": round(statistics.median(times), 1),
         "fastest_ms": round(min(times), 1),
         "queries": len(captured.captured_queries),
-        "received_in_period": total,
+        "received_in_period": tables["received-by-right"].total["count"],
         "sql": [query["sql"] for query in captured.captured_queries],
     }
 
@@ -171,8 +169,8 @@ def explain(queries: list[str]) -> list[dict[str, Any]]:
     return plans
 
 
-def register_pdf(organization: Any, user: Any, target_rows: int) -> dict[str, Any]:
-    """Time the signed register PDF of the shortest recent period with about target_rows."""
+def register_pdf(organization: Any, user: Any, max_rows: int) -> dict[str, Any]:
+    """Time the signed register PDF of the longest recent period with at most max_rows."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -193,23 +191,23 @@ def register_pdf(organization: Any, user: Any, target_rows: int) -> dict[str, An
         actor=audit.Actor.system("bench"),
     )
     organization.refresh_from_db()
-    today = organization_today(organization)
+    end = organization_today(organization) - timedelta(days=100)
     requests = desk_requests(user, organization)
-    days = 1
-    while True:
-        start = today - timedelta(days=100 + days)
-        period = Period(start, start + timedelta(days=days - 1), organization.time_zone)
-        rows = register.register_requests(requests, period).count()
-        if rows >= target_rows or days > 3650:
+    period = Period(end, end, organization.time_zone)
+    for days in range(2, 3650):
+        longer = Period(end - timedelta(days=days - 1), end, organization.time_zone)
+        if register.register_requests(requests, longer).count() > max_rows:
             break
-        days += 1
-    started = time.perf_counter()
-    made = register.register_pdf(
-        requests, organization=organization, period=period, now=timezone.now()
-    )
-    seconds = time.perf_counter() - started
+        period = longer
+    seconds = []
+    for _ in range(2):  # the first in a process also loads the fonts and the signing key
+        started = time.perf_counter()
+        made = register.register_pdf(
+            requests, organization=organization, period=period, now=timezone.now()
+        )
+        seconds.append(round(time.perf_counter() - started, 2))
     return {"rows": made.lines, "pages": made.pages, "signed": made.signed,
-            "seconds": round(seconds, 2)}  # fmt: skip
+            "first_seconds": seconds[0], "seconds": seconds[1]}  # fmt: skip
 
 
 def main() -> None:

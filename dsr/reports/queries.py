@@ -39,7 +39,7 @@ from dsr.models import OPEN_STATUSES, IdentityStatus, Request, Status
 from dsr.reports.period import Period
 
 ANSWERED_STATUSES = (Status.COMPLETED, Status.REFUSED)
-FRACTIONS = (0.5, 0.9)  # the median and the 90th percentile
+PERCENTILES = {"median": 0.5, "p90": 0.9}  # name: fraction
 # Age bands of the open backlog, in whole days since the day of receipt (None: no limit).
 AGE_BANDS: tuple[tuple[int, int | None], ...] = (
     (0, 7),
@@ -164,7 +164,7 @@ def answers_by_right(requests: QuerySet[Request], period: Period) -> dict[str | 
     days = days_to_answer(zone)
     by_database = connection.vendor == "postgresql"
     percentiles = (
-        {f"p{fraction}": PercentileCont(days, fraction) for fraction in FRACTIONS}
+        {name: PercentileCont(days, fraction) for name, fraction in PERCENTILES.items()}
         if by_database
         else {}
     )
@@ -192,8 +192,8 @@ def answers_by_right(requests: QuerySet[Request], period: Period) -> dict[str | 
             (rows[key] if key is not None else total).update(values)
     for row in [*rows.values(), total]:
         row["on_time"] = row["answered"] - row["late"]
-        for fraction in FRACTIONS:
-            row.setdefault(f"p{fraction}", None)
+        for name in PERCENTILES:
+            row.setdefault(name, None)
     return {**rows, None: total}
 
 
@@ -222,7 +222,7 @@ def _percentiles_by_window(
     )
 
     def needed(count: int) -> set[int]:
-        return {p for fraction in FRACTIONS for p in _positions(count, fraction)[:2]}
+        return {p for fraction in PERCENTILES.values() for p in _positions(count, fraction)[:2]}
 
     wanted = Q(overall__in=needed(total))
     for right, count in counts.items():
@@ -236,10 +236,10 @@ def _percentiles_by_window(
     found: dict[str | None, dict[str, float]] = {}
     for key, count in [*counts.items(), (None, total)]:
         found[key] = {}
-        for fraction in FRACTIONS:
+        for name, fraction in PERCENTILES.items():
             lower, upper, weight = _positions(count, fraction)
             low, high = values[(key, lower)], values[(key, upper)]
-            found[key][f"p{fraction}"] = low + (high - low) * weight
+            found[key][name] = low + (high - low) * weight
     return found
 
 

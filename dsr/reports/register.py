@@ -27,10 +27,10 @@ from dsr.models import Channel, Outcome, RefusalGround, Request, Right, Status
 from dsr.reports.period import Period
 from dsr.reports.queries import ANSWERED_STATUSES, local_date, received_in
 
-# Laying out a register takes about half a second per 100 lines (docs/BENCHMARKS.md), in the
-# web request: 2,000 lines (a year of a busy desk) take about ten seconds. A longer register
-# is one CSV away, or a shorter period.
-PDF_MAX_ROWS = 2000
+# Laying out and signing a register takes up to a second per 100 lines on the development
+# machine (docs/BENCHMARKS.md), in the web request: 1,000 lines, a year of most desks, take
+# about ten seconds. A longer register is one CSV away, or a shorter period.
+PDF_MAX_ROWS = 1000
 
 
 @dataclass(frozen=True)

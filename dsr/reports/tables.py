@@ -166,8 +166,8 @@ class Report:
         def figures(values: dict) -> dict:
             return {
                 "answered": values["answered"],
-                "median": _figure(values["p0.5"]),
-                "p90": _figure(values["p0.9"]),
+                "median": _figure(values["median"]),
+                "p90": _figure(values["p90"]),
             }
 
         rows = [
@@ -367,7 +367,7 @@ class Report:
             "on_time": 0,
             "late": 0,
             "late_statutory": 0,
-            **{f"p{fraction}": None for fraction in queries.FRACTIONS},
+            **dict.fromkeys(queries.PERCENTILES),
         }
 
     @staticmethod
