@@ -250,7 +250,7 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 def backlog_by_age(requests: QuerySet[Request], *, today: date, zone: ZoneInfo) -> list[dict]:
     """Open requests today per age band: open, of which the clock is paused, of which
     overdue (the clock runs and the effective due date has passed). One aggregate over the
-    open requests (partial index `open_by_received`)."""
+    open requests (a partial index on the open statuses, `open_by_*`)."""
     running_late = Q(status__in=RUNNING_STATUSES, effective_due_date__lt=today)
     paused = Q(paused_since__isnull=False)
     aggregates, bands = {}, []
