@@ -8,10 +8,11 @@ managers only; another organisation's request is a 404 like everywhere on the de
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -64,6 +65,21 @@ def _report(request: HttpRequest, period: Period) -> Report:
 def _bad_period(form: PeriodForm) -> HttpResponse:
     errors = [str(error) for errors in form.errors.values() for error in errors]
     return HttpResponse(" ".join(errors), status=400, content_type="text/plain; charset=utf-8")
+
+
+def period_download(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A download of one period, for any member (GET): a bad period is a 400 saying why."""
+
+    @require_GET
+    @desk_view
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        form, period = _valid_period(request)
+        if period is None:
+            return _bad_period(form)
+        return view(request, period, *args, **kwargs)
+
+    return wrapper
 
 
 @require_GET
@@ -123,13 +139,9 @@ def _attachment(response: HttpResponse, name: str) -> HttpResponse:
     return response
 
 
-@require_GET
-@desk_view
-def table_csv(request: HttpRequest, table: str) -> HttpResponse:
+@period_download
+def table_csv(request: HttpRequest, period: Period, table: str) -> HttpResponse:
     """One table of the page, as the page shows it, in CSV."""
-    form, period = _valid_period(request)
-    if period is None:
-        return _bad_period(form)
     built = TABLES[table](_report(request, period))
     response = HttpResponse(
         "".join(_csv_lines(_table_rows(built))), content_type="text/csv; charset=utf-8"
@@ -146,13 +158,9 @@ def _record_register(request: HttpRequest, period: Period, **facts: object) -> N
     )
 
 
-@require_GET
-@desk_view
-def register_csv(request: HttpRequest) -> HttpResponse:
+@period_download
+def register_csv(request: HttpRequest, period: Period) -> HttpResponse:
     """The register of the period, streamed: memory stays flat however long it is."""
-    form, period = _valid_period(request)
-    if period is None:
-        return _bad_period(form)
     desk = request.desk
     requests = desk_queries.desk_requests(desk.user, desk.organization)
     _record_register(request, period, format="csv")
@@ -169,13 +177,9 @@ def _with_header(lines: Iterator[list[str]]) -> Iterator[list[object]]:
     yield from lines
 
 
-@require_GET
-@desk_view
-def register_pdf(request: HttpRequest) -> HttpResponse:
+@period_download
+def register_pdf(request: HttpRequest, period: Period) -> HttpResponse:
     """The register of the period as a PDF signed with the organisation's certificate."""
-    form, period = _valid_period(request)
-    if period is None:
-        return _bad_period(form)
     desk = request.desk
     back = f"{reverse('desk:reports')}?{period.query()}"
     try:
