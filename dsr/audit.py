@@ -68,18 +68,20 @@ def payload_digest(payload: Any) -> str:
     return "" if payload is None else hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
-def _timestamp(moment: datetime) -> str:
+def timestamp(moment: datetime) -> str:
+    """A moment as the chain hashes it: UTC with microseconds."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def event_digest(event: Event) -> str:
-    """The hash of everything in the chain about `event` (its payload only by hash)."""
-    material = {
+def digest_material(event: Event) -> dict[str, Any]:
+    """Everything in the chain about `event` (its payload only by hash), in the names and
+    forms that are hashed. An events download carries exactly this (docs/AUDIT.md)."""
+    return {
         "organization": event.organization_id,
         "sequence": event.sequence,
         "previous": event.previous_hash,
         "request": event.request_id,
-        "created_at": _timestamp(event.created_at),
+        "created_at": timestamp(event.created_at),
         "kind": event.kind,
         "actor_kind": event.actor_kind,
         # The label (e-mail, token name) proves who acted; the user link is a convenience
@@ -88,7 +90,11 @@ def event_digest(event: Event) -> str:
         "data": event.data,
         "payload_hash": event.payload_hash,
     }
-    return hashlib.sha256(canonical_json(material)).hexdigest()
+
+
+def event_digest(event: Event) -> str:
+    """The hash of `digest_material(event)`."""
+    return hashlib.sha256(canonical_json(digest_material(event))).hexdigest()
 
 
 def record(

@@ -13,8 +13,8 @@ of the canonical JSON (keys sorted, no spaces, UTF-8, non-ASCII characters as th
 and compares it with the event's `hash`. Where two events of the download are neighbours in
 the organisation's chain (sequence n and n + 1), it checks that the later one's `previous` is
 the earlier one's `hash`; the chain's first event must follow 64 zeros; an event at the
-sequence of the head recorded in the download must have the head's hash. Events the desk had
-not yet chained ("pending": no sequence, no hash) are listed and not checked.
+sequence of the head recorded in the download must have the head's hash. Every event of a
+download has its place in the chain: one without a sequence or hash is itself a problem.
 
 Exit status 0 when everything holds, 1 naming each event that does not, 2 for a file that
 is not a download of this kind. See docs/AUDIT.md, "Verifying an export".
@@ -55,10 +55,9 @@ def check(export: dict) -> tuple[list[str], list[str]]:
     head = export["chain_head"]
     genesis = export.get("genesis_previous", "0" * 64)
     chained = {}
-    pending = 0
     for event in export["events"]:
-        if event.get("pending") or event.get("sequence") is None or not event.get("hash"):
-            pending += 1
+        if event.get("sequence") is None or not event.get("hash"):
+            problems.append(f"an event ({event.get('kind')}) without its place in the chain")
             continue
         name = f"event #{event['sequence']} ({event['kind']})"
         if event["sequence"] in chained:
@@ -85,8 +84,6 @@ def check(export: dict) -> tuple[list[str], list[str]]:
                 "(reordered, or one of them replaced)"
             )
     notes.append(f"{len(chained)} chained events checked, {links} links between neighbours")
-    if pending:
-        notes.append(f"{pending} events not yet chained (pending): not checked")
     return problems, notes
 
 

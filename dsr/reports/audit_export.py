@@ -6,14 +6,10 @@ payload_hash) and the stored `hash`, plus the chain's head when it was made. Any
 recompute each hash with the standard library (`scripts/verify_events.py`, docs/AUDIT.md):
 nothing in a download needs the desk to be checked. Payloads (personal data) are not in it;
 their hashes are.
-
-Events not yet appended to the chain (no sequence, no hash) are exported as they are and
-marked "pending": they can only be checked once they are chained.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -40,33 +36,11 @@ DIGEST_FIELDS = (
 INLINE_VERIFY_MAX_EVENTS = 20_000
 
 
-def timestamp(moment: datetime) -> str:
-    """An event's time as it is hashed: UTC with microseconds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def digest_material(event: Event) -> dict[str, Any]:
-    """What `audit.event_digest` hashes about `event`, in the same names and forms.
-
-    (A copy of the dictionary built inside `audit.event_digest`, which does not expose it;
-    `tests/dsr/reports/test_audit_export.py` proves that hashing this gives `event.hash`.)"""
-    return {
-        "organization": event.organization_id,
-        "sequence": event.sequence,
-        "previous": event.previous_hash,
-        "request": event.request_id,
-        "created_at": timestamp(event.created_at),
-        "kind": event.kind,
-        "actor_kind": event.actor_kind,
-        "actor_label": event.actor_label,
-        "data": event.data,
-        "payload_hash": event.payload_hash,
-    }
+timestamp = audit.timestamp
 
 
 def exported_event(event: Event) -> dict[str, Any]:
-    pending = event.sequence is None or not event.hash
-    return {**digest_material(event), "hash": event.hash or None, "pending": pending}
+    return {**audit.digest_material(event), "hash": event.hash}
 
 
 @transaction.atomic
@@ -105,12 +79,10 @@ def request_events_export(*, request: Request, actor: audit.Actor) -> dict[str, 
 def chain_state(organization: Any) -> dict[str, Any]:
     """The organisation's chain as the audit page shows it."""
     head = AuditHead.objects.filter(organization=organization).first()
-    pending = Event.objects.filter(organization=organization, sequence__isnull=True).count()
     return {
         "head": head,
         "last_sequence": head.last_sequence if head else 0,
         "verified_sequence": head.verified_sequence if head else 0,
         "unverified": (head.last_sequence - head.verified_sequence) if head else 0,
-        "pending": pending,
         "inline": (head.last_sequence if head else 0) <= INLINE_VERIFY_MAX_EVENTS,
     }

@@ -97,17 +97,6 @@ def test_the_audit_view_is_for_managers_only(desk_client, officer, viewer, outsi
     assert desk_client(outsider).get(AUDIT).status_code == 403
 
 
-def test_the_audit_view_copes_with_events_not_yet_chained(manager, organization):
-    pending = Event(
-        organization=organization, kind=EventKind.NOTE, actor_kind="user", actor_label="x",
-        data={}, payload_hash="", created_at=days_ago(0),
-    )  # fmt: skip
-    exported = audit_export.exported_event(pending)
-    assert exported["pending"] is True and exported["hash"] is None
-    assert exported["sequence"] is None
-    assert audit_export.chain_state(organization)["pending"] == 0
-
-
 # --- a request's events as JSON -------------------------------------------------------------------
 
 
@@ -146,7 +135,7 @@ def test_managers_download_every_event_of_a_request_with_its_hashes(
     assert export["chain_head"]["hash"] == export["events"][-1]["hash"]
     for exported, event in zip(export["events"], events, strict=True):
         assert exported["hash"] == event.hash == audit.event_digest(event)
-        assert set(exported) == {*audit_export.DIGEST_FIELDS, "hash", "pending"}
+        assert set(exported) == {*audit_export.DIGEST_FIELDS, "hash"}
         # Only the payload's hash: the note's text and the subject's name stay in the desk.
         assert "Called the subject." not in json.dumps(exported)
     assert "Jan Peeters" not in json.dumps(export)
@@ -224,17 +213,18 @@ def script_hash(event: dict) -> str:
     ).stdout.strip()  # fmt: skip
 
 
-def test_the_script_skips_events_not_yet_chained(desk_client, manager, two_requests, tmp_path):
+def test_the_script_refuses_an_event_without_its_place_in_the_chain(
+    desk_client, manager, two_requests, tmp_path
+):
+    """A forged event cannot hide from the check by having no sequence or hash."""
     first, _second = two_requests
     export, _path = download(desk_client(manager), first, tmp_path)
-    export["events"].append(
-        {**export["events"][-1], "sequence": None, "hash": None, "pending": True}
-    )
-    path = tmp_path / "pending.json"
+    export["events"].append({**export["events"][-1], "sequence": None, "hash": None})
+    path = tmp_path / "unchained.json"
     path.write_text(json.dumps(export), encoding="utf-8")
     result = run_script(path)
-    assert result.returncode == 0
-    assert "1 events not yet chained (pending): not checked" in result.stdout
+    assert result.returncode == 1
+    assert "without its place in the chain" in result.stdout
 
 
 def test_events_are_for_managers_of_the_requests_organisation_only(
