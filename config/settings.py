@@ -165,7 +165,8 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     # Tests too use a file (not the in-memory default): a real worker thread and the test
     # then share it the way processes do, waiting on the busy timeout; an in-memory shared
     # cache answers "table is locked" at once instead.
-    _database["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # One per test process, so that two runs in one checkout never share it.
+    _database["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
