@@ -184,6 +184,7 @@ class Measured:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    busy_cpu_seconds: float = 0.0  # the whole machine's, all processes (from /proc/stat)
 
     def figures(self) -> dict:
         ordered = sorted(self.latencies)
@@ -194,7 +195,23 @@ class Measured:
             "throughput": round(len(ordered) / self.seconds, 1),
             "p50_ms": round(statistics.median(ordered) * 1000, 1) if ordered else None,
             "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 1) if ordered else None,
+            # CPU time the machine spent per request (web, database, Redis, the clients):
+            # when the cores are saturated, throughput is cores / this.
+            "machine_cpu_ms_per_request": round(self.busy_cpu_seconds / len(ordered) * 1000, 2)
+            if ordered and self.busy_cpu_seconds
+            else None,
         }
+
+
+def busy_cpu_seconds() -> float:
+    """Non-idle CPU time of the whole machine so far (0 where /proc/stat is missing)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def run(
@@ -223,13 +240,14 @@ def run(
                 else:
                     into.errors += 1
 
-    started = time.perf_counter()
+    started, busy = time.perf_counter(), busy_cpu_seconds()
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     into.seconds += time.perf_counter() - started
+    into.busy_cpu_seconds += busy_cpu_seconds() - busy
 
 
 def main() -> None:
