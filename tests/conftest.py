@@ -62,6 +62,13 @@ def mariadb_reachable() -> bool:
         engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """The SQLite test database is a file under DSR_VAR_DIR (config/settings.py): make sure
+    the folder exists, as it does not in a fresh clone."""
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _services(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
