@@ -1,11 +1,15 @@
 """Keeping the desk itself data-minimal (LEGAL.md, "Accountability"; issue: clockwork).
 
-Three purges, run daily by beat for every organisation:
+Four purges, run daily by beat for every organisation:
 - identity documents still on a request some days after it closed (normally they are
   destroyed at the identity decision; a request withdrawn before one keeps them);
 - web requests never confirmed: withdrawn after 14 days and their personal data removed;
 - closed requests past the organisation's retention period: reduced to what proof and
-  statistics need (reference, right, channel, language, dates, outcome, ground).
+  statistics need (reference, right, channel, language, dates, outcome, ground);
+- print batches: the merged PDF (every letter's name and address, across requests) is a
+  working file for the mailroom, removed a week after it was built, posted or not; the
+  batch row stays (which letters, when posted, by whom). Letters of a batch never posted
+  are still in the print queue and go into a new batch.
 
 Minimising drops Event payloads, whose hashes stay in the audit chain, so
 `audit.verify` still passes afterwards. Letters keep their row (kind, version, dates,
@@ -40,11 +44,14 @@ from dsr.models import (
     JobStep,
     Letter,
     OutboundEmail,
+    PrintBatch,
+    PrintBatchStatus,
     Request,
     Status,
 )
 
 UNCONFIRMED_AFTER = timedelta(days=14)
+PRINT_BATCH_KEPT = timedelta(days=7)
 SYSTEM = audit.Actor.system("retention")
 # Fields that identify or describe the subject, emptied by minimisation.
 PERSONAL_FIELDS = (
@@ -64,6 +71,7 @@ class RunCounts:
     identity_documents_destroyed: int = 0
     unconfirmed_withdrawn: int = 0
     requests_minimised: int = 0
+    print_batches_cleared: int = 0
 
 
 @transaction.atomic
@@ -215,6 +223,33 @@ def minimise_expired(organization: Organization, *, now: datetime) -> int:
     return count
 
 
+def clear_print_batches(organization: Organization, *, now: datetime) -> int:
+    """Remove merged print PDFs a week after they were built (index: the batch's pk)."""
+    batches = PrintBatch.objects.filter(
+        organization=organization, built_at__lt=now - PRINT_BATCH_KEPT
+    ).exclude(file="")
+    count = 0
+    for batch in batches.iterator(chunk_size=200):
+        with transaction.atomic():
+            batch = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+            if not batch.file:
+                continue
+            name = batch.file.name
+            batch.file = ""
+            fields = ["file"]
+            if batch.status == PrintBatchStatus.READY:  # never posted: build a new one
+                batch.status = PrintBatchStatus.FAILED
+                batch.error = (
+                    f"The merged PDF was removed {PRINT_BATCH_KEPT.days} days after it was "
+                    "built. The letters not yet posted are still in the print queue."
+                )
+                fields += ["status", "error"]
+            batch.save(update_fields=fields)
+            transaction.on_commit(lambda name=name: default_storage.delete(name))
+        count += 1
+    return count
+
+
 def run(organization: Organization, *, now: datetime | None = None) -> RunCounts:
     """One retention run for one organisation, recorded as an Event with its counts."""
     now = now or timezone.now()
@@ -222,6 +257,7 @@ def run(organization: Organization, *, now: datetime | None = None) -> RunCounts
         identity_documents_destroyed=destroy_leftover_identity_documents(organization, now=now),
         unconfirmed_withdrawn=withdraw_unconfirmed(organization, now=now),
         requests_minimised=minimise_expired(organization, now=now),
+        print_batches_cleared=clear_print_batches(organization, now=now),
     )
     audit.record(
         organization=organization, kind=EventKind.RETENTION_RUN, actor=SYSTEM, data=asdict(counts)

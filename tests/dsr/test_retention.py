@@ -153,6 +153,7 @@ def test_closed_requests_are_minimised_after_the_retention_period_and_the_chain_
         "identity_documents_destroyed": 0,
         "unconfirmed_withdrawn": 0,
         "requests_minimised": 1,
+        "print_batches_cleared": 0,
     }
 
 
@@ -281,3 +282,49 @@ def test_a_minimised_letter_says_when_it_was_removed_on_the_desk_and_in_the_api(
     # The subject's link is gone with the status page.
     subject_url = reverse("letters:subject_download", args=[request.public_token, letter.public_id])
     assert officer_client.get(subject_url).status_code == 404
+
+
+def test_merged_print_batches_are_removed_a_week_after_they_were_built(
+    organization, other_organization, django_capture_on_commit_callbacks
+):
+    """A merged batch holds every letter's name and address: a working file, not a record."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from dsr.models import PrintBatch, PrintBatchStatus
+
+    def batch(status: str, built_days_ago: int, owner=organization) -> PrintBatch:
+        made = PrintBatch.objects.create(
+            organization=owner,
+            status=status,
+            total=2,
+            built_at=START - timedelta(days=built_days_ago),
+            posted_at=START if status == PrintBatchStatus.POSTED else None,
+        )
+        made.file.save(f"batch-{made.pk}.pdf", ContentFile(b"(encrypted pdf)"), save=True)
+        return made
+
+    posted, unposted, recent = (
+        batch(PrintBatchStatus.POSTED, 8),
+        batch(PrintBatchStatus.READY, 8),
+        batch(PrintBatchStatus.READY, 2),
+    )
+    elsewhere = batch(PrintBatchStatus.POSTED, 30, owner=other_organization)
+    names = {made.pk: made.file.name for made in (posted, unposted, recent, elsewhere)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = run_at(organization, START)
+    assert counts.print_batches_cleared == 2
+    for made in (posted, unposted, recent, elsewhere):
+        made.refresh_from_db()
+    assert not posted.file and posted.status == PrintBatchStatus.POSTED  # the row stays
+    assert not unposted.file and unposted.status == PrintBatchStatus.FAILED
+    assert "still in the print queue" in unposted.error
+    assert recent.file and recent.status == PrintBatchStatus.READY
+    assert elsewhere.file  # another organisation's run removes it, not this one
+    assert not default_storage.exists(names[posted.pk])
+    assert not default_storage.exists(names[unposted.pk])
+    assert default_storage.exists(names[recent.pk])
+    event = Event.objects.filter(organization=organization, kind=EventKind.RETENTION_RUN).last()
+    assert event.data["print_batches_cleared"] == 2
+    assert run_at(organization, START).print_batches_cleared == 0  # nothing left to remove
