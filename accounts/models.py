@@ -43,6 +43,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("may use the admin site"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=[("en", "English"), ("nl", "Nederlands"), ("fr", "Français")],
+        blank=True,
+        help_text=_(
+            "Of the desk and of the e-mails the desk sends you; empty: the browser's for the "
+            "desk, the organisation's for e-mails."
+        ),
+    )
 
     objects = UserManager()
 

@@ -256,3 +256,18 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which an officer's choice also outlives: it is kept on their
+    account for the desk on other browsers and for the e-mails the desk sends them."""
+    from django.conf import settings
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    chosen = language in dict(settings.LANGUAGES)
+    if chosen and request.user.is_authenticated and request.user.language != language:
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import admin_sign_in
+from accounts.views import admin_sign_in, set_language
 from dsr import views
 
 admin.site.site_header = "DSR Desk administration"
@@ -14,8 +14,9 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    # The desk header's EN/NL/FR switch posts to Django's set_language (a cookie).
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The desk header's EN/NL/FR switch: Django's set_language (a cookie), and the
+    # officer's account remembers the choice.
+    path("i18n/setlang/", set_language, name="set_language"),
     # Letters: /desk/letters/, the print queue /desk/print/, the subject's /r/<token>/letters/.
     path("", include("dsr.letters.urls")),
     path("desk/settings/integrations/", include("dsr.api.desk_urls")),

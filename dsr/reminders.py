@@ -140,7 +140,7 @@ def _notify(request: Request, item: Crossed, *, today: date) -> None:
         emails.email_queue(
             template="deadline_reminder",
             to=person.email,
-            language=request.organization.default_language,
+            language=person.language or request.organization.default_language,
             request=request,
             context={
                 "request": request,
@@ -233,7 +233,7 @@ def digest_send(user: User, *, now: datetime | None = None) -> bool:
             emails.email_queue(
                 template="morning_digest",
                 to=user.email,
-                language=first.default_language,
+                language=user.language or first.default_language,
                 organization=first,
                 context={"person": user, "rows": rows, "today": today},
             )

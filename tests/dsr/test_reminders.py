@@ -212,3 +212,19 @@ def test_reminder_mail_is_sent_by_the_stored_mail_path(running):
     emails.email_send(mails()[0].pk)
     assert len(mail.outbox) == 1
     assert running.reference in mail.outbox[0].subject
+
+
+def test_reminders_and_the_digest_speak_each_officers_own_language(running, officer, manager):
+    """An officer who chose French on the desk gets French mail; the others the organisation's."""
+    type(officer).objects.filter(pk=officer.pk).update(language="fr")
+    sweep_on(DUE + timedelta(days=1))  # overdue: to the assignee and the manager
+    by_person = {m.to: m for m in mails()}
+    assert "En retard" in by_person[officer.email].subject
+    assert "Overdue" in by_person[manager.email].subject  # the organisation's (English)
+    moment = at_local(DUE + timedelta(days=2))
+    with time_machine.travel(moment, tick=False):
+        officer.refresh_from_db()
+        assert reminders.digest_send(officer, now=moment)
+    (digest,) = mails("morning_digest")
+    assert digest.to == officer.email
+    assert "Vos demandes en cours" in digest.text_body

@@ -61,3 +61,25 @@ def test_the_switch_does_not_send_the_officer_to_another_site(desk_client, offic
     )
     assert response.status_code == 302
     assert not response["Location"].startswith("https://evil.example")
+
+
+def test_the_choice_is_kept_on_the_account_for_other_browsers(desk_client, officer):
+    desk_client(officer).post(SET_LANGUAGE, {"language": "fr", "next": QUEUE})
+    officer.refresh_from_db()
+    assert officer.language == "fr"
+    # Another browser (no language cookie) whose Accept-Language says Dutch: French, as chosen.
+    elsewhere = desk_client(officer)
+    elsewhere.cookies.pop("django_language", None)
+    queue = elsewhere.get(QUEUE, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert '<html lang="fr">' in queue and ">File d'attente</a>" in queue
+
+
+def test_a_language_that_is_not_offered_changes_nothing(desk_client, officer):
+    response = desk_client(officer).post(SET_LANGUAGE, {"language": "de", "next": QUEUE})
+    assert response.status_code == 302
+    officer.refresh_from_db()
+    assert officer.language == ""
+
+
+def test_the_switch_takes_only_post(desk_client, officer):
+    assert desk_client(officer).get(SET_LANGUAGE, {"language": "fr"}).status_code == 405
