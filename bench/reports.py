@@ -177,9 +177,9 @@ def register_pdf(organization: Any, user: Any, max_rows: int) -> dict[str, Any]:
 
     from dsr import audit
     from dsr.desk.queries import desk_requests, organization_today
+    from dsr.desk.reports import register
+    from dsr.desk.reports.period import Period
     from dsr.letters import signing
-    from dsr.reports import register
-    from dsr.reports.period import Period
 
     password = "bench-only"  # noqa: S105 — a throw-away certificate of a throw-away database
     signing.organization_set_certificate(

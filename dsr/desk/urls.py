@@ -3,9 +3,9 @@
 from django.urls import path
 
 from dsr.desk.actions import ACTIONS
+from dsr.desk.reports import views as reports
+from dsr.desk.reports.tables import TABLES
 from dsr.desk.views import log_request, queue, request_page, retention, settings
-from dsr.reports import views as reports
-from dsr.reports.tables import TABLES
 
 app_name = "desk"
 urlpatterns = [

@@ -13,14 +13,14 @@ from django.db import connection
 from django.urls import reverse
 
 from dsr import audit, tasks, workflow
+from dsr.desk.reports import audit_export
 from dsr.models import AuditHead, Event, EventKind
-from dsr.reports import audit_export
 from tests.dsr.desk.desk_helpers import completed, days_ago
 
 pytestmark = pytest.mark.django_db
 
 AUDIT = "/desk/settings/audit/"
-SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "verify_events.py"
+SCRIPT = Path(__file__).resolve().parents[4] / "scripts" / "verify_events.py"
 
 
 def events_url(request_obj) -> str:

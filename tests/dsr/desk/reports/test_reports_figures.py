@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from reports_helpers import NONE, csv_rows, on_screen, page_tables
 
-from tests.dsr.reports.conftest import PERIOD, TODAY, now_is
+from tests.dsr.desk.reports.conftest import PERIOD, TODAY, now_is
 
 pytestmark = pytest.mark.django_db
 

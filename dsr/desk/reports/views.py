@@ -28,13 +28,13 @@ from accounts.models import Role
 from dsr import audit, tasks
 from dsr.desk import queries as desk_queries
 from dsr.desk.access import allow_methods, desk_view
+from dsr.desk.reports import audit_export, register
+from dsr.desk.reports.charts import bar_chart
+from dsr.desk.reports.period import Period, PeriodForm
+from dsr.desk.reports.tables import TABLES, Report, Table
 from dsr.desk.views.queue import csv_safe
 from dsr.letters.services import transient_errors
 from dsr.models import EventKind
-from dsr.reports import audit_export, register
-from dsr.reports.charts import bar_chart
-from dsr.reports.period import Period, PeriodForm
-from dsr.reports.tables import TABLES, Report, Table
 
 
 def _period_form(request: HttpRequest) -> PeriodForm:
@@ -88,7 +88,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     form, period = _valid_period(request)
     if period is None:
         context = {"form": form, "period": None, "sections": [], "presets": form.presets()}
-        return render(request, "reports/reports.html", context, status=400)
+        return render(request, "desk/reports/reports.html", context, status=400)
     # The form shows the period's dates, also when a preset or the default chose them.
     form = PeriodForm(
         {"start": period.start.isoformat(), "end": period.end.isoformat()},
@@ -112,7 +112,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         "register_pdf": f"{reverse('desk:reports_register_pdf')}?{period.query()}",
         "register_pdf_max": register.PDF_MAX_ROWS,
     }
-    return render(request, "reports/reports.html", context)
+    return render(request, "desk/reports/reports.html", context)
 
 
 def _csv_lines(rows: Iterable[list[object]]) -> Iterator[str]:
@@ -244,7 +244,7 @@ def audit_status(request: HttpRequest) -> HttpResponse:
         return redirect("desk:settings_audit")
     return render(
         request,
-        "reports/audit.html",
+        "desk/reports/audit.html",
         {
             "organization": organization,
             **state,

@@ -22,10 +22,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
+from dsr.desk.reports.period import Period
+from dsr.desk.reports.queries import ANSWERED_STATUSES, local_date, received_in
 from dsr.letters import render, signing
 from dsr.models import Channel, Outcome, RefusalGround, Request, Right, Status
-from dsr.reports.period import Period
-from dsr.reports.queries import ANSWERED_STATUSES, local_date, received_in
 
 # Laying out and signing a register takes up to a second per 100 lines on the development
 # machine (docs/BENCHMARKS.md), in the web request: 1,000 lines, a year of most desks, take
@@ -150,7 +150,7 @@ def register_pdf(
     files = render.branding_files(organization)
     local_now = timezone.localtime(now, period.zone)
     html = render_to_string(
-        "reports/register_pdf.html",
+        "desk/reports/register_pdf.html",
         {
             "org": organization,
             "period": period,

@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from dsr.reports.tables import Table
+from dsr.desk.reports.tables import Table
 
 WIDTH = 560
 BAR_AREA = 440  # the longest bar; the rest of the width holds its value

@@ -9,7 +9,7 @@ from django.urls import reverse
 from reports_helpers import csv_rows, page_tables
 
 from accounts.models import Membership, Role
-from dsr.reports.period import preset_dates
+from dsr.desk.reports.period import preset_dates
 from tests.conftest import make_user
 from tests.dsr.desk.desk_helpers import assigned, completed, days_ago
 

@@ -8,7 +8,7 @@ import pytest
 from dsr import workflow
 from dsr.models import RefusalGround, Right
 from tests.dsr.desk.desk_helpers import assigned, completed, days_ago, verified
-from tests.dsr.reports.test_reports_figures import EXPECTED
+from tests.dsr.desk.reports.test_reports_figures import EXPECTED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

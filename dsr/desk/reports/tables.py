@@ -16,9 +16,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
+from dsr.desk.reports import queries
+from dsr.desk.reports.period import Period
 from dsr.models import Channel, EvidenceKind, RefusalGround, Request, Right
-from dsr.reports import queries
-from dsr.reports.period import Period
 
 
 @dataclass(frozen=True)

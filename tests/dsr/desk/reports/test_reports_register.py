@@ -13,10 +13,10 @@ from pypdf import PdfReader
 from reports_helpers import csv_rows
 
 from dsr import audit
+from dsr.desk.reports import register
 from dsr.letters import signing
 from dsr.models import Event, EventKind
-from dsr.reports import register
-from tests.dsr.reports.conftest import PERIOD, TODAY, now_is
+from tests.dsr.desk.reports.conftest import PERIOD, TODAY, now_is
 
 pytestmark = pytest.mark.django_db
 
