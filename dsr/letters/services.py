@@ -215,15 +215,11 @@ def letter_pdf(letter: Letter) -> tuple[bytes, dict[str, Any]]:
     if signer is not None:
         if rendered.signature_box is None:
             raise LetterError("The letter layout has no signature box.")
-        page_index, box = rendered.signature_box
-        pdf = signing.sign_pdf(
-            pdf,
+        pdf = signing.sign_for(
+            organization,
+            rendered,
             signer=signer,
-            page_index=page_index,
-            box=box,
-            location=organization.city,
             reason=f"{letter.request.reference}: {letter.get_kind_display()}",
-            timestamp_url=organization.timestamp_url,
         )
         facts.update(
             signed=True,

@@ -179,6 +179,23 @@ def signer_for(organization: Organization) -> Any | None:
     )
 
 
+def sign_for(organization: Organization, rendered: Any, *, signer: Any, reason: str) -> bytes:
+    """Sign a document laid out by `render.render_pdf(..., for_signing=True)` in the
+    signature box it drew, as `organization` signs: its city, its time-stamp service."""
+    if rendered.signature_box is None:
+        raise ValueError("The layout has no signature box.")
+    page_index, box = rendered.signature_box
+    return sign_pdf(
+        rendered.pdf,
+        signer=signer,
+        page_index=page_index,
+        box=box,
+        location=organization.city,
+        reason=reason,
+        timestamp_url=organization.timestamp_url,
+    )
+
+
 def sign_pdf(
     pdf: bytes,
     *,

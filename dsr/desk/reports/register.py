@@ -168,15 +168,11 @@ def register_pdf(
     rendered = render.render_pdf(html, files=files, for_signing=signer is not None)
     pdf = rendered.pdf
     if signer is not None:
-        page_index, box = rendered.signature_box
-        pdf = signing.sign_pdf(
-            pdf,
+        pdf = signing.sign_for(
+            organization,
+            rendered,
             signer=signer,
-            page_index=page_index,
-            box=box,
-            location=organization.city,
             reason=_("Register of requests received from %(start)s to %(end)s")
             % {"start": period.start.isoformat(), "end": period.end.isoformat()},
-            timestamp_url=organization.timestamp_url,
         )
     return RegisterPdf(pdf=pdf, lines=count, pages=rendered.page_count, signed=signer is not None)
