@@ -31,6 +31,8 @@ from dsr.letters.assets import ASSET_ORIGIN, asset_url
 from dsr.models import LetterKind
 
 PDF_VARIANT = "pdf/a-2a"
+# PDF/A-2 may embed only PDF/A files; PDF/A-3 any file (the register's CSV), tagged alike.
+PDF_VARIANT_WITH_FILES = "pdf/a-3a"
 STYLESHEET = "letter.css"
 USER_AGENT_STYLESHEET = "ua.css"
 # European Economic Area: a recipient elsewhere is a transfer (Art. 15(2)).
@@ -220,19 +222,27 @@ def _drop_producer(document: Any, pdf: Any) -> None:
 
 
 def render_pdf(
-    html: str, *, files: dict[str, tuple[bytes, str]] | None = None, for_signing: bool = False
+    html: str,
+    *,
+    files: dict[str, tuple[bytes, str]] | None = None,
+    for_signing: bool = False,
+    attachments: list[Any] | None = None,
 ) -> RenderedPdf:
-    """Lay out and write one letter as tagged PDF/A; everything is read via the fetcher."""
+    """Lay out and write one letter as tagged PDF/A; everything is read via the fetcher.
+
+    With `attachments` (weasyprint.Attachment, made from bytes in hand: nothing is fetched)
+    the files are embedded, which takes PDF/A-3a instead of PDF/A-2a."""
     from dsr.letters.fetcher import LetterFetcher
 
     shared = engine()
     if len(shared.image_cache) > IMAGE_CACHE_LIMIT:
         shared.image_cache.clear()
     fetcher = LetterFetcher(files)
+    variant = PDF_VARIANT_WITH_FILES if attachments else PDF_VARIANT
     document = shared.html_class(string=html, base_url=ASSET_ORIGIN, url_fetcher=fetcher).render(
         font_config=shared.font_config,
         stylesheets=[shared.stylesheet],
-        pdf_variant=PDF_VARIANT,
+        pdf_variant=variant,
         pdf_tags=True,
         cache=shared.image_cache,
     )
@@ -252,7 +262,8 @@ def render_pdf(
                 ),
             )
     pdf = document.write_pdf(
-        pdf_variant=PDF_VARIANT,
+        pdf_variant=variant,
+        attachments=attachments or None,
         pdf_tags=True,
         cache=shared.image_cache,
         finisher=_drop_producer if for_signing else None,

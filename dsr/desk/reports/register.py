@@ -5,13 +5,17 @@ received, the statutory and effective due dates, the day answered, the outcome, 
 ground) and nothing that names the subject. As CSV (streamed, any length) or as a PDF laid
 out and signed like the letters: WeasyPrint through the letter fetcher and fonts
 (`letters.render`), a PAdES signature with the organisation's certificate
-(`letters.signing`). The PDF is built in the web request, so it is capped at
-`PDF_MAX_ROWS` lines (docs/REPORTS.md).
+(`letters.signing`). The PDF always carries the whole register as an embedded CSV file
+(PDF/A-3), which the signature covers; it lays the lines out as a table up to
+`PDF_MAX_ROWS` of them, the time WeasyPrint takes in the web request being the limit
+(docs/REPORTS.md). Above `PDF_ATTACHED_MAX_ROWS` lines there is no PDF: the CSV is the way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -20,10 +24,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from weasyprint import Attachment
 
 from accounts.models import Organization
 from dsr.desk.reports.period import Period
 from dsr.desk.reports.queries import ANSWERED_STATUSES, local_date, received_in
+from dsr.desk.views.queue import csv_safe
 from dsr.letters import render, signing
 from dsr.models import Channel, Outcome, RefusalGround, Request, Right, Status
 
@@ -31,6 +37,8 @@ from dsr.models import Channel, Outcome, RefusalGround, Request, Right, Status
 # machine (docs/BENCHMARKS.md), in the web request: 1,000 lines, a year of most desks, take
 # about ten seconds. A longer register is one CSV away, or a shorter period.
 PDF_MAX_ROWS = 1000
+# The embedded CSV is built in memory (about 120 bytes a line): a few megabytes at most.
+PDF_ATTACHED_MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,28 @@ def register_lines(requests: QuerySet[Request], period: Period) -> Iterator[Regi
         yield RegisterLine(*row)
 
 
+def csv_lines(rows: Iterable[list[object]]) -> Iterator[str]:
+    """CSV text, a row at a time, every cell made safe for spreadsheets (desk CSV rules)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_safe(cell) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def csv_rows(lines: Iterable[RegisterLine]) -> Iterator[list[object]]:
+    """The register as CSV rows: the header, then one row per request."""
+    yield [str(label) for label in header()]
+    for line in lines:
+        yield line.cells()
+
+
+def csv_name(organization: Organization, period: Period) -> str:
+    return f"{organization.slug}-register-{period.slug()}.csv"
+
+
 class RegisterTooLong(Exception):
     """More lines than a PDF built in the web request may hold."""
 
@@ -139,23 +169,30 @@ class RegisterPdf:
 def register_pdf(
     requests: QuerySet[Request], *, organization: Organization, period: Period, now: datetime
 ) -> RegisterPdf:
-    """The register as tagged PDF/A, signed with the organisation's certificate if it has one.
+    """The register as tagged PDF/A-3, with the whole register attached as CSV, signed with
+    the organisation's certificate if it has one.
 
-    Raises RegisterTooLong above PDF_MAX_ROWS lines (before anything is laid out)."""
+    Raises RegisterTooLong above PDF_ATTACHED_MAX_ROWS lines (before anything is built)."""
     count = register_requests(requests, period).count()
-    if count > PDF_MAX_ROWS:
+    if count > PDF_ATTACHED_MAX_ROWS:
         raise RegisterTooLong(count)
     lines = list(register_lines(requests, period))
+    attached = csv_name(organization, period)
+    csv_text = "".join(csv_lines(csv_rows(lines)))
     signer = signing.signer_for(organization)
     files = render.branding_files(organization)
     local_now = timezone.localtime(now, period.zone)
+    laid_out = count <= PDF_MAX_ROWS
     html = render_to_string(
         "desk/reports/register_pdf.html",
         {
             "org": organization,
             "period": period,
             "header": header(),
-            "lines": [line.cells() for line in lines],
+            "lines": [line.cells() for line in lines] if laid_out else [],
+            "laid_out": laid_out,
+            "table_max": PDF_MAX_ROWS,
+            "attached": attached,
             "count": count,
             "answered": sum(1 for line in lines if line.answered is not None),
             "late": sum(1 for line in lines if line.on_time is False),
@@ -165,7 +202,15 @@ def register_pdf(
             "urls": render.branding_urls(files),
         },
     )
-    rendered = render.render_pdf(html, files=files, for_signing=signer is not None)
+    attachment = Attachment(
+        string=csv_text.encode(),
+        name=attached,
+        description=str(_("The register of requests, one line per request (CSV)")),
+        relationship="Data",
+    )
+    rendered = render.render_pdf(
+        html, files=files, for_signing=signer is not None, attachments=[attachment]
+    )
     pdf = rendered.pdf
     if signer is not None:
         pdf = signing.sign_for(

@@ -7,12 +7,10 @@ managers only; another organisation's request is a 404 like everywhere on the de
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
-import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -32,7 +30,6 @@ from dsr.desk.reports import audit_export, register
 from dsr.desk.reports.charts import bar_chart
 from dsr.desk.reports.period import Period, PeriodForm
 from dsr.desk.reports.tables import TABLES, Report, Table
-from dsr.desk.views.queue import csv_safe
 from dsr.letters.services import transient_errors
 from dsr.models import EventKind
 
@@ -115,16 +112,6 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/reports/reports.html", context)
 
 
-def _csv_lines(rows: Iterable[list[object]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([csv_safe(cell) for cell in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-
-
 def _table_rows(table: Table) -> Iterator[list[object]]:
     yield [column.label for column in table.columns]
     yield from table.body()
@@ -144,7 +131,7 @@ def table_csv(request: HttpRequest, period: Period, table: str) -> HttpResponse:
     """One table of the page, as the page shows it, in CSV."""
     built = TABLES[table](_report(request, period))
     response = HttpResponse(
-        "".join(_csv_lines(_table_rows(built))), content_type="text/csv; charset=utf-8"
+        "".join(register.csv_lines(_table_rows(built))), content_type="text/csv; charset=utf-8"
     )
     return _attachment(response, f"{request.desk.organization.slug}-{table}-{period.slug()}.csv")
 
@@ -164,17 +151,12 @@ def register_csv(request: HttpRequest, period: Period) -> HttpResponse:
     desk = request.desk
     requests = desk_queries.desk_requests(desk.user, desk.organization)
     _record_register(request, period, format="csv")
-    lines = (line.cells() for line in register.register_lines(requests, period))
+    lines = register.register_lines(requests, period)
     response = StreamingHttpResponse(
-        _csv_lines(_with_header(lines)),
+        register.csv_lines(register.csv_rows(lines)),
         content_type="text/csv; charset=utf-8",
     )
-    return _attachment(response, f"{desk.organization.slug}-register-{period.slug()}.csv")
-
-
-def _with_header(lines: Iterator[list[str]]) -> Iterator[list[object]]:
-    yield [str(label) for label in register.header()]
-    yield from lines
+    return _attachment(response, register.csv_name(desk.organization, period))
 
 
 @period_download
@@ -196,7 +178,7 @@ def register_pdf(request: HttpRequest, period: Period) -> HttpResponse:
                 "The register of this period has %(count)s requests, more than the %(max)s a "
                 "PDF can hold here. Choose a shorter period, or download the CSV."
             )
-            % {"count": exc.count, "max": register.PDF_MAX_ROWS},
+            % {"count": exc.count, "max": register.PDF_ATTACHED_MAX_ROWS},
         )
         return redirect(back)
     except transient_errors():

@@ -163,10 +163,49 @@ def test_without_a_certificate_the_pdf_is_not_signed_and_does_not_say_it_is(
     assert history["A"].reference in _text(response.content)
 
 
+def _attached(pdf: bytes) -> dict[str, bytes]:
+    return {name: data for name, (data, *_more) in PdfReader(io.BytesIO(pdf)).attachments.items()}
+
+
+def test_the_pdf_carries_the_whole_register_as_csv_covered_by_the_signature(
+    history, signed, certificate, desk_client, officer
+):
+    client = desk_client(officer)
+    pdf = _download(client, "pdf").content
+    name = "openmotics-register-2026-01-01_2026-06-30.csv"
+    assert _attached(pdf) == {name: b"".join(_download(client, "csv").streaming_content)}
+    assert f"The whole register is attached to this PDF as the file “{name}”" in _text(pdf)
+    assert "covered by the signature" in _text(pdf)
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="A"' in xmp  # PDF/A-3a: any file
+    assert "/AF" in root  # the file's relationship to the document, as PDF/A-3 requires
+    assert _validate(pdf, certificate).bottom_line
+
+
+def test_a_register_longer_than_the_table_is_read_in_its_attachment(
+    history, signed, certificate, desk_client, officer, monkeypatch
+):
+    monkeypatch.setattr(register, "PDF_MAX_ROWS", 8)
+    client = desk_client(officer)
+    response = _download(client, "pdf")
+    assert response.status_code == 200
+    text = _text(response.content)
+    assert "The register has 9 requests, more than the 8 this PDF lays out as a table" in text
+    assert history["A"].reference not in text  # no table
+    (csv_file,) = _attached(response.content).values()
+    assert [row.split(",")[0] for row in csv_file.decode().splitlines()[1:]] == [
+        history[letter].reference for letter in IN_ORDER
+    ]
+    assert _validate(response.content, certificate).bottom_line
+    (recorded,) = Event.objects.filter(kind=EventKind.REGISTER_EXPORTED)
+    assert recorded.data["requests"] == 9
+
+
 def test_a_register_too_long_for_a_pdf_says_so_and_records_nothing(
     history, desk_client, officer, monkeypatch
 ):
-    monkeypatch.setattr(register, "PDF_MAX_ROWS", 8)
+    monkeypatch.setattr(register, "PDF_ATTACHED_MAX_ROWS", 8)
     client = desk_client(officer)
     response = _download(client, "pdf")
     assert response.status_code == 302
