@@ -19,8 +19,8 @@ from fulfilment_helpers import (
 )
 
 from dsr import jobs
+from dsr.connectors.anonymise import coarsen_location, coarsen_timestamp, keyed_hash
 from dsr.connectors.base import ConfigError
-from dsr.connectors.sql import coarsen_location, coarsen_timestamp, keyed_hash
 from dsr.demo.systems import OPENMOTICS_MAP
 from dsr.models import DataSource, Event, EventKind, JobStatus, Right, StepStatus
 
