@@ -196,6 +196,7 @@ def peak_rss_mb() -> float:
 def child_export(job_id: int) -> None:
     """In a fresh process: run the export step and build the package; report time and RSS."""
     from dsr import jobs
+    from dsr.fulfilment import delivery
     from dsr.models import DataPackage, Job
 
     job = Job.objects.get(pk=job_id)
@@ -203,7 +204,7 @@ def child_export(job_id: int) -> None:
     for step in job.steps.all():
         while jobs.step_run(step_id=step.pk) is not None:
             pass
-    package = jobs.package_create(job_id=job_id)
+    package = delivery.package_create(job_id=job_id)
     seconds = time.perf_counter() - started
     assert package is not None, "the package was not built"
     rows = sum(entry["rows"] or 0 for step in job.steps.all() for entry in step.result)

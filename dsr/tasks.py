@@ -9,6 +9,7 @@ from celery.signals import task_prerun
 
 from accounts.models import Organization
 from dsr import audit, broker
+from dsr.fulfilment import delivery
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +173,8 @@ def job_step_run(self, step_id: int) -> None:
 
 @shared_task(acks_late=True)
 def job_package_create(job_id: int) -> None:
-    from dsr import jobs
 
-    jobs.package_create(job_id=job_id)
+    delivery.package_create(job_id=job_id)
 
 
 @shared_task
@@ -188,9 +188,8 @@ def job_sweep() -> int:
 @shared_task
 def package_purge() -> int:
     """Hourly: delete data packages that expired or were downloaded as often as allowed."""
-    from dsr import jobs
 
-    return jobs.packages_purge()
+    return delivery.packages_purge()
 
 
 @shared_task(bind=True, max_retries=8)

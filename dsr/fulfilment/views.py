@@ -31,6 +31,7 @@ from dsr.connectors import connector_for
 from dsr.connectors.base import ConfigError
 from dsr.connectors.http import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from dsr.desk.access import desk_view
+from dsr.fulfilment import delivery, records
 from dsr.fulfilment.forms import CorrectionsForm, DataSourceForm, TaskForm, source_address
 from dsr.fulfilment.packages import package_chunks
 from dsr.fulfilment.sources import data_source_save, register_categories
@@ -149,7 +150,7 @@ def source_edit(request: HttpRequest, pk: int | None = None, kind: str = "") -> 
 
 
 def _job_context(request: HttpRequest, request_obj: Request) -> dict:
-    progress = jobs.job_progress(request_obj)
+    progress = records.job_progress(request_obj)
     job = progress.job
     return {
         "request_obj": request_obj,
@@ -159,7 +160,7 @@ def _job_context(request: HttpRequest, request_obj: Request) -> dict:
         "fulfilment_right": request_obj.right in FULFILMENT_RIGHTS,
         "rectification": request_obj.right == Right.RECTIFICATION,
         "corrections_form": CorrectionsForm(),
-        "record": jobs.erasure_record(request_obj),
+        "record": records.erasure_record(request_obj),
         "notices": Art19Notice.objects.filter(job=job) if job else [],
         "packages": DataPackage.objects.filter(job=job) if job else [],
     }
@@ -303,7 +304,7 @@ def callback(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def package_download(request: HttpRequest, public_token: str, token: str) -> HttpResponse:
     """The subject's data package: each download counted and recorded; gone → 404."""
-    package = jobs.package_download(public_token=public_token, token=token)
+    package = delivery.package_download(public_token=public_token, token=token)
     if package is None:
         raise Http404
     response = StreamingHttpResponse(package_chunks(package), content_type="application/zip")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from dsr.fulfilment import records
 from dsr.models import Request
 
 ERASED = "erased"
@@ -44,10 +45,9 @@ _LETTER_ACTIONS = {"erased": ERASED, "anonymised": ANONYMISED, "kept": KEPT}
 
 def fulfilment_record(request: Request) -> FulfilmentRecord | None:
     """What the fulfilment jobs recorded for `request`, or None when no job ran."""
-    from dsr import jobs
     from dsr.models import Art19Notice, DataPackage
 
-    sources = jobs.erasure_record(request)
+    sources = records.erasure_record(request)
     systems = [
         SystemOutcome(
             system=f"{source.source}: {entry.what}" if entry.what else source.source,

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from django import template
 
-from dsr import jobs
+from dsr.fulfilment import delivery, records
 from dsr.models import FULFILMENT_RIGHTS, Request
 
 register = template.Library()
 
 
 @register.simple_tag
-def fulfilment_progress(request_obj: Request) -> jobs.Progress:
-    return jobs.job_progress(request_obj)
+def fulfilment_progress(request_obj: Request) -> records.Progress:
+    return records.job_progress(request_obj)
 
 
 @register.filter
@@ -26,4 +26,4 @@ def fulfilment_right(request_obj: Request) -> bool:
 @register.simple_tag
 def subject_packages(request_obj: Request) -> list:
     """The data packages the subject can still download (for the status page)."""
-    return jobs.packages_for_subject(request_obj)
+    return delivery.packages_for_subject(request_obj)

@@ -6,6 +6,7 @@ import pytest
 from fulfilment_helpers import manual_source
 
 from dsr import jobs
+from dsr.fulfilment import records
 from dsr.models import (
     Art19Notice,
     Event,
@@ -130,7 +131,7 @@ def test_the_manual_task_is_mailed_to_its_person_and_done_with_a_note(
     with pytest.raises(jobs.JobError):
         jobs.manual_task_complete(step=step, actor=officer_actor, done=True, note=" ")
     jobs.manual_task_complete(step=step, actor=officer_actor, done=True, note="Shredded 3 pages")
-    (record,) = jobs.erasure_record(request)
+    (record,) = records.erasure_record(request)
     assert [(e.action, e.rows, e.reason) for e in record.entries] == [
         ("erased", None, "Shredded 3 pages")
     ]

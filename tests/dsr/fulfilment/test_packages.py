@@ -16,6 +16,7 @@ from django.utils import timezone
 from fulfilment_helpers import FakeSystem, http_source
 
 from dsr import jobs
+from dsr.fulfilment import delivery
 from dsr.fulfilment.packages import package_chunks
 from dsr.models import (
     DataPackage,
@@ -56,7 +57,7 @@ def _fulfil(request, officer_actor) -> DataPackage:
     for step in job.steps.all():
         while jobs.step_run(step_id=step.pk) is not None:
             pass
-    package = jobs.package_create(job_id=job.pk)
+    package = delivery.package_create(job_id=job.pk)
     assert package is not None
     return package
 
@@ -96,7 +97,7 @@ def test_access_package_holds_json_csv_index_and_the_art_15_information(
     assert b"Jan Peeters" not in at_rest and not at_rest.startswith(b"PK")
     mail = OutboundEmail.objects.get(template="package_ready")
     assert mail.to == "jan.peeters@example.com"
-    assert jobs.package_url(package) in mail.text_body
+    assert delivery.package_url(package) in mail.text_body
     assert Event.objects.filter(request=request, kind=EventKind.PACKAGE_CREATED).count() == 1
 
 
@@ -126,7 +127,7 @@ def test_an_http_source_answers_with_tables_that_join_the_package(
 def test_the_package_is_built_once_however_often_asked(platform_source, in_progress, officer_actor):
     request = in_progress(Right.ACCESS)
     package = _fulfil(request, officer_actor)
-    assert jobs.package_create(job_id=package.job_id) is None
+    assert delivery.package_create(job_id=package.job_id) is None
     assert DataPackage.objects.count() == 1
     assert Event.objects.filter(request=request, kind=EventKind.PACKAGE_CREATED).count() == 1
 
@@ -171,8 +172,8 @@ def test_an_expired_package_is_gone_and_the_purge_deletes_its_file(
 
     assert client.get(url).status_code == 404
     with django_capture_on_commit_callbacks(execute=True):  # the file goes once committed
-        assert jobs.packages_purge() == 1
-    assert jobs.packages_purge() == 0
+        assert delivery.packages_purge() == 1
+    assert delivery.packages_purge() == 0
     package.refresh_from_db()
     assert package.deleted_at is not None
     assert not default_storage.exists(package.file.name)

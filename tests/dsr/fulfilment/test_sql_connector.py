@@ -22,6 +22,7 @@ from dsr import jobs
 from dsr.connectors.anonymise import coarsen_location, coarsen_timestamp, keyed_hash
 from dsr.connectors.base import ConfigError
 from dsr.demo.systems import OPENMOTICS_MAP
+from dsr.fulfilment import records
 from dsr.models import DataSource, Event, EventKind, JobStatus, Right, StepStatus
 
 JAN_READINGS = "SELECT count(*) FROM power_readings WHERE gateway_id = 1"
@@ -140,7 +141,7 @@ def test_erasure_deletes_anonymises_and_keeps_as_the_map_says(
     assert scalar(platform_url, "SELECT count(*) FROM newsletter_subscriptions") == 1
     assert scalar(platform_url, "SELECT name FROM customers WHERE id = 2") == "Els Bogaert"
 
-    (record,) = jobs.erasure_record(request)
+    (record,) = records.erasure_record(request)
     assert record.status == StepStatus.DONE
     entries = {entry.what: entry for entry in record.entries}
     assert (
@@ -241,7 +242,7 @@ def test_restriction_sets_the_flag_on_the_subjects_rows_only(
         (1, 1),
         (2, 0),
     ]
-    (record,) = jobs.erasure_record(request)
+    (record,) = records.erasure_record(request)
     assert [(e.action, e.what, e.rows) for e in record.entries] == [
         ("restricted", "Customer account", 1)
     ]
@@ -261,7 +262,7 @@ def test_rectification_corrects_only_the_columns_the_map_allows(
     assert query(platform_url, "SELECT street, email FROM customers WHERE id = 1") == [
         ("Nieuwstraat 5", "Jan.Peeters@Example.com")
     ]
-    (record,) = jobs.erasure_record(request)
+    (record,) = records.erasure_record(request)
     assert [(e.action, e.rows, e.reason) for e in record.entries] == [("rectified", 1, "street")]
 
 
@@ -323,7 +324,7 @@ def test_the_same_map_works_on_mariadb(organization, in_progress, officer_actor)
         _run(_start(request, officer_actor))
         assert scalar(MARIADB_URL, JAN_READINGS) == 0
         assert scalar(MARIADB_URL, ELS_READINGS) == 200
-        (record,) = jobs.erasure_record(request)
+        (record,) = records.erasure_record(request)
         rows = {entry.what: entry.rows for entry in record.entries}
         assert rows["Power readings (every 15 minutes)"] == 300
         assert rows["Invoices"] == 2

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from fulfilment_helpers import manual_source, started
 
 from dsr.demo.systems import OPENMOTICS_MAP
+from dsr.fulfilment import delivery
 from dsr.models import DataSource, JobStatus, Right, StepStatus
 
 
@@ -180,7 +181,7 @@ def test_the_subject_status_snippet_links_to_the_package(
     )
     for step in job.steps.all():
         jobs.step_run(step_id=step.pk)
-    package = jobs.package_create(job_id=job.pk)
+    package = delivery.package_create(job_id=job.pk)
     html = render_to_string("fulfilment/_subject_packages.html", {"request_obj": request})
-    assert jobs.package_url(package) in html
+    assert delivery.package_url(package) in html
     assert package.file.name not in html  # the stored file is never addressed directly

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from letter_helpers import make_state, verify_session
 
-from dsr import jobs
 from dsr.connectors.base import Entry
+from dsr.fulfilment import records
 from dsr.letters import fulfilment
 from dsr.models import Right
 
@@ -28,7 +28,7 @@ def test_without_a_job_the_officer_records_it(erasure):
 
 def test_a_jobs_record_fills_the_erasure_answer(erasure, monkeypatch, client, officer):
     record = [
-        jobs.SourceRecord(
+        records.SourceRecord(
             source="Customer database",
             connector="sql",
             status="done",
@@ -39,7 +39,7 @@ def test_a_jobs_record_fills_the_erasure_answer(erasure, monkeypatch, client, of
             ],
         )
     ]
-    monkeypatch.setattr(jobs, "erasure_record", lambda request: record)
+    monkeypatch.setattr(records, "erasure_record", lambda request: record)
     result = fulfilment.fulfilment_record(erasure)
     assert result.systems == [
         fulfilment.SystemOutcome("Customer database: customers", "erased", ""),
