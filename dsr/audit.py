@@ -73,6 +73,21 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# What an event's hash covers, in the names it is hashed under (`digest_material`).
+DIGEST_FIELDS = (
+    "organization",
+    "sequence",
+    "previous",
+    "request",
+    "created_at",
+    "kind",
+    "actor_kind",
+    "actor_label",
+    "data",
+    "payload_hash",
+)
+
+
 def digest_material(event: Event) -> dict[str, Any]:
     """Everything in the chain about `event` (its payload only by hash), in the names and
     forms that are hashed. An events download carries exactly this (docs/AUDIT.md)."""

@@ -19,24 +19,8 @@ from dsr import audit
 from dsr.models import AuditHead, Event, EventKind, Request
 
 FORMAT = "dsr-desk-events/1"
-# The fields of an event that its hash covers, in the names the hash uses.
-DIGEST_FIELDS = (
-    "organization",
-    "sequence",
-    "previous",
-    "request",
-    "created_at",
-    "kind",
-    "actor_kind",
-    "actor_label",
-    "data",
-    "payload_hash",
-)
 # Above this many events the "verify now" button hands the walk to the worker.
 INLINE_VERIFY_MAX_EVENTS = 20_000
-
-
-timestamp = audit.timestamp
 
 
 def exported_event(event: Event) -> dict[str, Any]:
@@ -60,17 +44,17 @@ def request_events_export(*, request: Request, actor: audit.Actor) -> dict[str, 
     return {
         "format": FORMAT,
         "hash": "sha256 of the canonical JSON (sorted keys, no spaces, UTF-8) of the fields "
-        + ", ".join(DIGEST_FIELDS),
+        + ", ".join(audit.DIGEST_FIELDS),
         "genesis_previous": audit.GENESIS_HASH,
         "organization": {"id": organization.pk, "slug": organization.slug},
         "request": {"id": request.pk, "reference": request.reference},
-        "exported_at": timestamp(timezone.now()),
+        "exported_at": audit.timestamp(timezone.now()),
         "exported_by": actor.label,
         "chain_head": {
             "sequence": head.last_sequence if head else 0,
             "hash": head.last_hash if head else audit.GENESIS_HASH,
             "verified_sequence": head.verified_sequence if head else 0,
-            "verified_at": timestamp(head.verified_at) if head and head.verified_at else None,
+            "verified_at": audit.timestamp(head.verified_at) if head and head.verified_at else None,
         },
         "events": [exported_event(event) for event in events.iterator(chunk_size=1000)],
     }

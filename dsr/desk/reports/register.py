@@ -13,8 +13,6 @@ out and signed like the letters: WeasyPrint through the letter fetcher and fonts
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,9 +25,9 @@ from django.utils.translation import gettext as _
 from weasyprint import Attachment
 
 from accounts.models import Organization
+from dsr.desk.csv_export import csv_lines
 from dsr.desk.reports.period import Period
 from dsr.desk.reports.queries import ANSWERED_STATUSES, local_date, received_in
-from dsr.desk.views.queue import csv_safe
 from dsr.letters import render, signing
 from dsr.models import Channel, Outcome, RefusalGround, Request, Right, Status
 
@@ -126,17 +124,6 @@ def register_lines(requests: QuerySet[Request], period: Period) -> Iterator[Regi
     )
     for row in rows.iterator(chunk_size=2000):
         yield RegisterLine(*row)
-
-
-def csv_lines(rows: Iterable[list[object]]) -> Iterator[str]:
-    """CSV text, a row at a time, every cell made safe for spreadsheets (desk CSV rules)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([csv_safe(cell) for cell in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def csv_rows(lines: Iterable[RegisterLine]) -> Iterator[list[object]]:

@@ -26,6 +26,7 @@ from accounts.models import Role
 from dsr import audit, tasks
 from dsr.desk import queries as desk_queries
 from dsr.desk.access import allow_methods, desk_view
+from dsr.desk.csv_export import csv_lines
 from dsr.desk.reports import audit_export, register
 from dsr.desk.reports.charts import bar_chart
 from dsr.desk.reports.period import Period, PeriodForm
@@ -131,7 +132,7 @@ def table_csv(request: HttpRequest, period: Period, table: str) -> HttpResponse:
     """One table of the page, as the page shows it, in CSV."""
     built = TABLES[table](_report(request, period))
     response = HttpResponse(
-        "".join(register.csv_lines(_table_rows(built))), content_type="text/csv; charset=utf-8"
+        "".join(csv_lines(_table_rows(built))), content_type="text/csv; charset=utf-8"
     )
     return _attachment(response, f"{request.desk.organization.slug}-{table}-{period.slug()}.csv")
 
@@ -153,7 +154,7 @@ def register_csv(request: HttpRequest, period: Period) -> HttpResponse:
     _record_register(request, period, format="csv")
     lines = register.register_lines(requests, period)
     response = StreamingHttpResponse(
-        register.csv_lines(register.csv_rows(lines)),
+        csv_lines(register.csv_rows(lines)),
         content_type="text/csv; charset=utf-8",
     )
     return _attachment(response, register.csv_name(desk.organization, period))

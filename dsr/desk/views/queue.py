@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from dsr import audit, workflow
 from dsr.desk import queries
 from dsr.desk.access import desk_view, organization_switch
 from dsr.desk.badges import Badge, due_badge
+from dsr.desk.csv_export import csv_lines
 from dsr.desk.filters import QueueFilter, queue_data
 from dsr.desk.forms import BulkAssignForm
 from dsr.models import Channel, Request, Right, Status
@@ -132,21 +132,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/queue.html", context)
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: object) -> object:
-    """A spreadsheet must never run a subject's name as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_rows(requests, today: date) -> Iterator[list[object]]:
     yield [
         _("Reference"),
@@ -188,12 +173,9 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     queue_filter, _officers, today = _queue_filter(request)
     if not queue_filter.is_valid():
         raise Http404("Invalid filter")
-    writer = csv.writer(_Echo())
-    lines = (
-        writer.writerow([csv_safe(cell) for cell in row])
-        for row in _csv_rows(queue_filter.qs, today)
+    response = StreamingHttpResponse(
+        csv_lines(_csv_rows(queue_filter.qs, today)), content_type="text/csv; charset=utf-8"
     )
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     name = f"{request.desk.organization.slug}-requests-{today.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"

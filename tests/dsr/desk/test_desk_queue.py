@@ -286,7 +286,7 @@ def test_export_is_the_filtered_list_and_safe_to_open_in_a_spreadsheet(
 
 
 def test_csv_safe_leaves_ordinary_values_alone():
-    from dsr.desk.views.queue import csv_safe
+    from dsr.desk.csv_export import csv_safe
 
     assert csv_safe("Jan Peeters") == "Jan Peeters"
     assert csv_safe(-3) == -3

@@ -135,7 +135,7 @@ def test_managers_download_every_event_of_a_request_with_its_hashes(
     assert export["chain_head"]["hash"] == export["events"][-1]["hash"]
     for exported, event in zip(export["events"], events, strict=True):
         assert exported["hash"] == event.hash == audit.event_digest(event)
-        assert set(exported) == {*audit_export.DIGEST_FIELDS, "hash"}
+        assert set(exported) == {*audit.DIGEST_FIELDS, "hash"}
         # Only the payload's hash: the note's text and the subject's name stay in the desk.
         assert "Called the subject." not in json.dumps(exported)
     assert "Jan Peeters" not in json.dumps(export)
