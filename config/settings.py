@@ -367,9 +367,31 @@ REST_FRAMEWORK = {
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-# Webhook endpoints must be public HTTPS; development and tests may allow local HTTP.
+# Webhook endpoints must be HTTPS; development and tests may allow plain HTTP.
 WEBHOOKS_ALLOW_HTTP = envbool("DSR_WEBHOOKS_ALLOW_HTTP", DEBUG)
-WEBHOOKS_ALLOW_PRIVATE = envbool("DSR_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
+
+
+def _networks(name: str) -> list[str]:
+    import ipaddress
+
+    entries = envlist(name, [])
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be a comma-separated list of networks (CIDR), got {entry!r}"
+            ) from None
+    return entries
+
+
+# The egress policy (dsr/egress.py): every outbound connection (http data sources,
+# webhooks, the time-stamp authority, sql data source hosts) goes to public addresses
+# only, unless its network is listed here (e.g. "127.0.0.1/32,::1/128" for the demo's
+# local systems, or "10.20.0.0/16" for a controller's internal network).
+EGRESS_ALLOW = _networks("DSR_EGRESS_ALLOW")
+# An extra CA bundle (PEM) trusted for outbound TLS, for a controller's internal CA.
+EGRESS_CA_FILE = envstr("DSR_EGRESS_CA_FILE", "")
 SPECTACULAR_SETTINGS = {
     "TITLE": "DSR Desk API",
     "DESCRIPTION": "File and follow GDPR data-subject requests from the controller's own "
