@@ -1,4 +1,7 @@
-"""Changing who works at an organisation's desk (the managers' members page)."""
+"""Changing who works at an organisation's desk (the managers' members page).
+
+Removing someone, or lowering them to viewer, goes through `member_change`: their open
+requests in the organisation are unassigned through the workflow in the same transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Role, User
-from dsr import emails
+from dsr import audit, emails, workflow
+from dsr.models import OPEN_STATUSES, EventKind, Request
 
 
 class MemberError(Exception):
@@ -57,25 +61,63 @@ def member_add(
     return membership
 
 
+def _unassign_open_requests(membership: Membership, actor: audit.Actor) -> int:
+    """Hand the person's open requests in this organisation back to the queue: each through
+    the workflow, so each is an Event with the manager as the actor."""
+    held = Request.objects.filter(
+        organization=membership.organization,
+        assignee=membership.user,
+        status__in=OPEN_STATUSES,
+    ).order_by("pk")
+    count = 0
+    for request in held:
+        workflow.request_assign(request=request, assignee=None, actor=actor)
+        count += 1
+    return count
+
+
 @transaction.atomic
-def member_change_role(*, membership: Membership, role: str) -> Membership:
-    if role not in Role.values:
+def member_change(*, membership: Membership, role: str | None, actor: User) -> Membership | None:
+    """Change someone's role, or remove them (`role` None), as the manager `actor`.
+
+    Whoever stops being an officer (removed, or lowered to viewer) stops being the assignee
+    of the organisation's open requests in the same transaction, so nobody keeps work, or
+    reminders about it, at a desk they no longer work at. The change is an Event."""
+    if role is not None and role not in Role.values:
         raise MemberError(_("Unknown role."))
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "organization")
+        .get(pk=membership.pk)
+    )
+    previous = membership.role
     if (
-        membership.role == Role.MANAGER
+        previous == Role.MANAGER
         and role != Role.MANAGER
         and not _managers_left(membership.organization, membership)
     ):
         raise MemberError(_("An organisation keeps at least one manager."))
+    if role == previous:
+        return membership
+    manager = audit.Actor.for_user(actor)
+    unassigned = 0
+    if role not in (Role.OFFICER, Role.MANAGER):
+        unassigned = _unassign_open_requests(membership, manager)
+    audit.record(
+        organization=membership.organization,
+        kind=EventKind.MEMBER_REMOVED if role is None else EventKind.MEMBER_ROLE_CHANGED,
+        actor=manager,
+        data={
+            "user": membership.user_id,
+            "role" if role is None else "from": previous,
+            **({} if role is None else {"to": role}),
+            "unassigned": unassigned,
+        },
+        payload={"email": membership.user.email},
+    )
+    if role is None:
+        membership.delete()
+        return None
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
-
-
-@transaction.atomic
-def member_remove(*, membership: Membership) -> None:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.role == Role.MANAGER and not _managers_left(membership.organization, membership):
-        raise MemberError(_("An organisation keeps at least one manager."))
-    membership.delete()

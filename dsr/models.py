@@ -391,6 +391,8 @@ class EventKind(models.TextChoices):
     ART19_NOTICE = "art19.notice", _("Recipient notified (Art. 19)")
     EVENTS_EXPORTED = "audit.events_exported", _("Audit events downloaded")
     REGISTER_EXPORTED = "reports.register_exported", _("Request register downloaded")
+    MEMBER_ROLE_CHANGED = "organization.member_role", _("Member's role changed")
+    MEMBER_REMOVED = "organization.member_removed", _("Member removed")
 
 
 class EventQuerySet(models.QuerySet["Event"]):

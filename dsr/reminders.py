@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, Role, User
@@ -73,9 +73,10 @@ def due_requests(now: datetime):
 
 def recipients_for(request: Request, threshold: str) -> list[User]:
     """The assignee, or every officer of the organisation when unassigned; managers too
-    when overdue (issue: clockwork)."""
+    when overdue (issue: clockwork). An assignee who is no longer an officer or manager of
+    the organisation (removed in the admin or the database) counts as no assignee."""
     people: dict[int, User] = {}
-    if request.assignee is not None and request.assignee.is_active:
+    if _works_here(request.assignee, request.organization):
         people[request.assignee.pk] = request.assignee
     else:
         for membership in _members(request.organization, (Role.OFFICER, Role.MANAGER)):
@@ -84,6 +85,17 @@ def recipients_for(request: Request, threshold: str) -> list[User]:
         for membership in _members(request.organization, (Role.MANAGER,)):
             people[membership.user.pk] = membership.user
     return sorted(people.values(), key=lambda user: user.email)
+
+
+def _acting_memberships():
+    return Membership.objects.filter(role__in=(Role.OFFICER, Role.MANAGER), user__is_active=True)
+
+
+def _works_here(user: User | None, organization: Organization) -> bool:
+    """Whether `user` is an active officer or manager of `organization` today."""
+    if user is None or not user.is_active:
+        return False
+    return _acting_memberships().filter(user=user, organization=organization).exists()
 
 
 def _members(organization: Organization, roles: tuple[str, ...]):
@@ -197,16 +209,23 @@ def _remind_batch(batch: list[Request], now: datetime) -> int:
 
 
 def digest_for(user: User, *, now: datetime) -> list[Request]:
-    """The user's open requests (assigned to them, or unassigned in their organisations)."""
+    """The user's open requests (assigned to them, or unassigned in their organisations).
+
+    A request whose assignee no longer works at its organisation counts as unassigned."""
     organizations = Membership.objects.filter(
         user=user, role__in=(Role.OFFICER, Role.MANAGER), daily_digest=True
     ).values("organization_id")
+    assignee_works_here = Exists(
+        _acting_memberships().filter(
+            user=OuterRef("assignee"), organization=OuterRef("organization")
+        )
+    )
     return list(
         Request.objects.filter(
             organization__in=organizations,
             status__in=(Status.IDENTITY_CHECK, Status.IN_PROGRESS, Status.AWAITING_SUBJECT),
         )
-        .filter(Q(assignee=user) | Q(assignee__isnull=True))
+        .filter(Q(assignee=user) | Q(assignee__isnull=True) | ~assignee_works_here)
         .select_related("organization")
         .order_by("effective_due_date", "pk")
     )

@@ -481,7 +481,8 @@ def request_record_information(
 
 
 def _officers_to_tell(request: Request) -> list[User]:
-    if request.assignee is not None and request.assignee.is_active:
+    # An assignee no longer an officer here (removed behind the desk's back) is nobody.
+    if request.assignee is not None and access.can_act(request.assignee, request.organization):
         return [request.assignee]
     return list(
         User.objects.filter(

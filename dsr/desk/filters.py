@@ -17,7 +17,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, User
-from dsr.desk.queries import COUNT_CAP, RUNNING_STATUSES
+from dsr.desk.queries import COUNT_CAP, RUNNING_STATUSES, unassigned
 from dsr.models import CLOSED_STATUSES, OPEN_STATUSES, Channel, Request, Right, Status
 
 DEFAULTS = {"status": "open", "assignee": "mine_or_unassigned", "sort": "due"}
@@ -132,6 +132,7 @@ class QueueFilter(django_filters.FilterSet):
     ) -> None:
         super().__init__(data, queryset=queryset)
         self.user, self.today = user, today
+        self.officer_ids = [officer.pk for officer in officers]
         self.filters["assignee"].extra["choices"] = [
             ("mine_or_unassigned", _("Mine and unassigned")),
             ("me", _("Mine")),
@@ -152,11 +153,11 @@ class QueueFilter(django_filters.FilterSet):
     def filter_assignee(self, queryset: QuerySet[Request], name: str, value: str):
         # open_by_assignee / queue_by_assignee
         if value == "mine_or_unassigned":
-            return queryset.filter(Q(assignee=self.user) | Q(assignee__isnull=True))
+            return queryset.filter(Q(assignee=self.user) | unassigned(self.officer_ids))
         if value == "me":
             return queryset.filter(assignee=self.user)
         if value == "none":
-            return queryset.filter(assignee__isnull=True)
+            return queryset.filter(unassigned(self.officer_ids))
         if value == "any":
             return queryset
         return queryset.filter(assignee_id=int(value))

@@ -62,6 +62,12 @@ def request_for_desk(user: User, reference: str) -> Request:
     return found
 
 
+def unassigned(officer_ids: list[int]) -> Q:
+    """No assignee, or one who no longer works here (removed in the admin or the database):
+    their requests are back in the queue like any unassigned one."""
+    return Q(assignee__isnull=True) | ~Q(assignee_id__in=officer_ids)
+
+
 def officers_of(organization: Organization) -> list[User]:
     """People who may be assigned requests: active officers and managers."""
     return list(
@@ -122,7 +128,7 @@ def facet_counts(
         ),
         "flag_extended": Count("pk", filter=Q(extended_due_date__isnull=False)),
         "flag_paused": Count("pk", filter=Q(paused_since__isnull=False)),
-        "assignee_none": Count("pk", filter=Q(assignee__isnull=True)),
+        "assignee_none": Count("pk", filter=unassigned([officer.pk for officer in officers])),
     }
     for officer in officers:
         aggregates[f"assignee_{officer.pk}"] = Count("pk", filter=Q(assignee=officer))

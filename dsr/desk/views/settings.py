@@ -173,12 +173,16 @@ def member_change(request: HttpRequest, membership_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a role."))
         return redirect("desk:settings_members")
+    remove, role = form.cleaned_data["remove"], form.cleaned_data["role"]
+    if not remove and not role:
+        return redirect("desk:settings_members")
     try:
-        if form.cleaned_data["remove"]:
-            members.member_remove(membership=membership)
+        members.member_change(
+            membership=membership, role=None if remove else role, actor=request.user
+        )
+        if remove:
             messages.success(request, _("%(who)s removed.") % {"who": membership.user})
-        elif form.cleaned_data["role"]:
-            members.member_change_role(membership=membership, role=form.cleaned_data["role"])
+        else:
             messages.success(request, _("Role of %(who)s changed.") % {"who": membership.user})
     except members.MemberError as exc:
         messages.error(request, exc.message)
