@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Language
 from dsr import workflow
+from dsr.api.auth import may_write
 from dsr.models import (
     AnswerChannel,
     Attachment,
@@ -82,7 +84,9 @@ class RequestSerializer(serializers.ModelSerializer):
         help_text="The actions the request's state allows now."
     )
     status_page_url = serializers.SerializerMethodField(
-        help_text="The subject's private status page; give it only to the subject."
+        help_text="The subject's private status page: whoever holds it may answer and withdraw "
+        "as the subject. Given only to callers that act for the subject (a `write` token, an "
+        "officer or manager); `null` for a `read` token and a viewer. Give it only to the subject."
     )
 
     class Meta:
@@ -134,9 +138,20 @@ class RequestSerializer(serializers.ModelSerializer):
             API_ACTIONS[name] for name in workflow.allowed_actions(request) if name in API_ACTIONS
         ]
 
-    def get_status_page_url(self, request: Request) -> str:
-        from django.conf import settings
-
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_status_page_url(self, request: Request) -> str | None:
+        """The link is the subject's key: whoever holds it may answer and withdraw as the
+        subject. So it goes only to a caller that may act on the request (`auth.may_write`:
+        a write token of the organisation, an officer or manager), never to a read token or a
+        viewer, and to nobody when the serializer is not told who is asking."""
+        http_request = self.context.get("request")
+        if http_request is None:
+            return None
+        decided = self.context.setdefault("acts_for_subject", {})  # once per organisation
+        if request.organization_id not in decided:
+            decided[request.organization_id] = may_write(http_request, request.organization)
+        if not decided[request.organization_id]:
+            return None
         return f"{settings.SITE_URL}/r/{request.public_token}/"
 
 

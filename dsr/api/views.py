@@ -94,7 +94,8 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def _answer(self, request_obj: Request, code: int = status.HTTP_200_OK) -> Response:
         request_obj = self.get_queryset().get(pk=request_obj.pk)
-        return Response(s.RequestSerializer(request_obj).data, status=code)
+        serializer = s.RequestSerializer(request_obj, context=self.get_serializer_context())
+        return Response(serializer.data, status=code)
 
     @extend_schema(
         summary="List requests",
