@@ -1,5 +1,8 @@
 """Admin for the request domain. Requests, events and attachments are read-only here:
-their state changes only through dsr/workflow.py, which writes the audit chain."""
+their state changes only through dsr/workflow.py, which writes the audit chain.
+
+Every relation is scoped and re-checked on save by `accounts.admin.ScopedAdmin`: a processing
+activity offers, and accepts, only its own organisation's recipients."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from accounts.admin import ScopedAdmin
+from accounts.admin import ORGANIZATION_FILTER, ScopedAdmin
 from dsr.models import (
     Attachment,
     AuditHead,
@@ -46,7 +49,7 @@ class RequestAdmin(ReadOnlyAdmin):
         "effective_due_date",
         "assignee",
     ]
-    list_filter = ["organization", "status", "right", "channel", "language"]
+    list_filter = [ORGANIZATION_FILTER, "status", "right", "channel", "language"]
     search_fields = ["reference", "subject_name", "subject_email"]
     date_hierarchy = "received_at"
     list_select_related = ["organization", "assignee"]
@@ -55,7 +58,7 @@ class RequestAdmin(ReadOnlyAdmin):
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
     list_display = ["sequence", "organization", "kind", "actor_label", "request", "created_at"]
-    list_filter = ["organization", "kind", "actor_kind"]
+    list_filter = [ORGANIZATION_FILTER, "kind", "actor_kind"]
     list_select_related = ["organization", "request"]
 
 
@@ -83,14 +86,14 @@ class AuditHeadAdmin(ReadOnlyAdmin):
 @admin.register(Recipient)
 class RecipientAdmin(ScopedAdmin):
     list_display = ["name", "organization", "kind", "contact_email"]
-    list_filter = ["organization", "kind"]
+    list_filter = [ORGANIZATION_FILTER, "kind"]
     search_fields = ["name"]
 
 
 @admin.register(ProcessingActivity)
 class ProcessingActivityAdmin(ScopedAdmin):
     list_display = ["name", "organization", "legal_basis", "retention"]
-    list_filter = ["organization", "legal_basis"]
+    list_filter = [ORGANIZATION_FILTER, "legal_basis"]
     filter_horizontal = ["recipients"]
 
 
@@ -108,5 +111,5 @@ class LetterAdmin(ReadOnlyAdmin):
 @admin.register(PrintBatch)
 class PrintBatchAdmin(ReadOnlyAdmin):
     list_display = ["pk", "organization", "status", "total", "done", "created_at", "posted_at"]
-    list_filter = ["organization", "status"]
+    list_filter = [ORGANIZATION_FILTER, "status"]
     exclude = ["file"]
