@@ -5,7 +5,8 @@ The pages are public and used by people who are not logged in, so:
   authority carried by a cookie; here there is none to abuse: the form is anonymous
   (its signed, single-use challenge stops replays) and the status page's authority is the
   secret token in its address, which a forging site would need to know already;
-- a strict Content-Security-Policy: scripts, styles and images from this site only;
+- a strict Content-Security-Policy (django-csp, config/settings.py): scripts, styles and
+  images from this site only, and not even a fetch back to it (no connect-src);
 - nothing is cached, pages are not indexed, and the status page's address (a secret) is
   never sent as a Referer, not even to the site's own static files.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from csp.decorators import csp_replace
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
@@ -27,10 +29,9 @@ from accounts.models import Organization
 from dsr import attachments
 from dsr.intake import forms, language
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
+# The site's policy (settings.CONTENT_SECURITY_POLICY), narrowed: the subject's pages load
+# their own script, styles and images, and fetch nothing (pow.js works in the page).
+SUBJECT_PAGE_POLICY = {"connect-src": None, "font-src": None}
 # The largest body a form may send: its files plus a generous megabyte for the text.
 MAX_BODY = forms.MAX_FILES * attachments.MAX_SIZE + 1024 * 1024
 
@@ -42,12 +43,11 @@ def subject_page(view: View) -> View:
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
-    return csrf_exempt(wrapper)
+    return csrf_exempt(csp_replace(SUBJECT_PAGE_POLICY)(wrapper))
 
 
 def page_context(

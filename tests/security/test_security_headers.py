@@ -1,0 +1,297 @@
+"""Issue 14, item 8: every page carries a strict Content-Security-Policy (django-csp).
+
+The attack: an injected `<script>` (or an `onclick=`, or a stylesheet from elsewhere) on a
+desk, admin or API page runs, because only the subject's pages sent a policy. Here every
+area is fetched as the user who sees it — the desk as an officer, the admin and settings as
+a manager, the API with a token and with a session, the sign-in, the public form, the status
+page, the 404 — and the policy each response carries is parsed and held to the strict rules:
+nothing from another host, no inline script or style without the page's own nonce,
+no framing, forms and <base> pinned.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+
+from accounts.models import Role
+from dsr import audit, workflow
+from dsr.api.tokens import api_token_create
+from dsr.models import Right
+from tests.conftest import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+# Source expressions a strict policy may use: keywords, and this page's nonce or hashes.
+KEYWORDS = {"'self'", "'none'"}
+NONCE_OR_HASH = re.compile(r"^'(nonce-[A-Za-z0-9+/=_-]+|sha(256|384|512)-[A-Za-z0-9+/=]+)'$")
+# `data:` images only where a third-party stylesheet draws its icons that way (Swagger UI).
+DATA_ALLOWED = {"img-src"}
+# The directives that must be there, with the value they must have.
+PINNED = {
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+# What the subject's pages sent before django-csp: they keep at least this strictness.
+SUBJECT_PAGE_POLICY = {
+    "default-src": ["'none'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "object-src": ["'none'"],
+}
+
+
+def parse_policy(header: str) -> dict[str, list[str]]:
+    policy: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        tokens = part.split()
+        if tokens:
+            name = tokens[0].lower()
+            assert name not in policy, f"directive {name} given twice in {header!r}"
+            policy[name] = tokens[1:]
+    return policy
+
+
+class InlineCode(HTMLParser):
+    """Finds what the policy would block on the page: inline <script>/<style> without the
+    nonce, event-handler attributes, style attributes and javascript: links."""
+
+    DATA_TYPES = {"application/json", "application/ld+json", "text/template"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        executable = (names.get("type") or "").lower() not in self.DATA_TYPES
+        if tag == "script" and executable and "src" not in names and "nonce" not in names:
+            self.found.append("an inline <script> without the nonce")
+        if tag == "style" and "nonce" not in names:
+            self.found.append("an inline <style> without the nonce")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=...>")
+            elif name == "style":
+                self.found.append(f'<{tag} style="{value}">')
+            elif name in ("href", "src", "action", "formaction") and (
+                value or ""
+            ).strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+
+def inline_code(response) -> list[str]:
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return []
+    parser = InlineCode()
+    parser.feed(response.content.decode(errors="replace"))
+    return parser.found
+
+
+def strictness_problems(url: str, response) -> list[str]:
+    """What is wrong with the response's policy; empty when it is strict."""
+    header = response.headers.get("Content-Security-Policy")
+    if not header:
+        return [f"{url}: no Content-Security-Policy header"]
+    policy = parse_policy(header)
+    problems = []
+    if policy.get("default-src") not in (["'none'"], ["'self'"]):
+        problems.append(f"{url}: default-src is {policy.get('default-src')}")
+    for name, wanted in PINNED.items():
+        if policy.get(name) != wanted:
+            problems.append(f"{url}: {name} is {policy.get(name)}, not {wanted}")
+    for name, sources in policy.items():
+        for source in sources:
+            if source in KEYWORDS or NONCE_OR_HASH.match(source):
+                continue
+            if source == "data:" and name in DATA_ALLOWED:
+                continue
+            # A host, a scheme (https:, blob:), '*', 'unsafe-inline', 'unsafe-eval', ...
+            problems.append(f"{url}: {name} allows {source}")
+    script = policy.get("script-src", policy.get("default-src"))
+    if script is None or "'unsafe-inline'" in script or "'unsafe-eval'" in script:
+        problems.append(f"{url}: scripts are not restricted: {script}")
+    if policy.get("script-src-attr", ["'none'"]) != ["'none'"]:
+        problems.append(f"{url}: inline event handlers allowed: {policy['script-src-attr']}")
+    problems += [f"{url}: {found}" for found in inline_code(response)]
+    nonces = {s for sources in policy.values() for s in sources if s.startswith("'nonce-")}
+    for nonce in nonces:
+        # A nonce in the header is only there because the page uses it on its own tags.
+        value = nonce[len("'nonce-") : -1]
+        if f'nonce="{value}"' not in response.content.decode(errors="replace"):
+            problems.append(f"{url}: the header's nonce is used by no tag on the page")
+    return problems
+
+
+# --- the cast and the things they look at ---------------------------------------------------
+
+
+@pytest.fixture
+def officer_client(desk_client, officer) -> Client:
+    return desk_client(officer)
+
+
+@pytest.fixture
+def manager_client(desk_client, manager) -> Client:
+    manager.is_staff = True  # a manager who may use the admin site
+    manager.save()
+    return desk_client(manager)
+
+
+@pytest.fixture
+def token_client(organization, manager) -> Client:
+    _, secret = api_token_create(
+        organization=organization, name="Customer app", scope="write", created_by=manager
+    )
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+@pytest.fixture
+def open_request(make_request, officer):
+    request_obj = make_request(right=Right.ACCESS, subject_name="Ann Example")
+    return workflow.identity_decide(
+        request=request_obj,
+        verified=True,
+        evidence="email_matches_record",
+        actor=audit.Actor.for_user(officer),
+    )
+
+
+def desk_urls(request_obj) -> list[str]:
+    return [
+        "/desk/",
+        "/desk/?status=all&q=Ann",
+        "/desk/log/",
+        f"/desk/requests/{request_obj.reference}/",
+        "/desk/reports/",
+        "/desk/print/",
+        f"/desk/letters/request/{request_obj.pk}/",
+        f"/desk/letters/request/{request_obj.pk}/new/?kind=acknowledgement",
+        f"/desk/fulfilment/requests/{request_obj.pk}/",
+        "/accounts/recovery-codes/",
+    ]
+
+
+def manager_urls(request_obj) -> list[str]:
+    return [
+        "/desk/settings/",
+        "/desk/settings/members/",
+        "/desk/settings/audit/",
+        "/desk/settings/integrations/",
+        f"/desk/letters/organization/{request_obj.organization_id}/settings/",
+        "/desk/fulfilment/sources/",
+        "/admin/",
+        "/admin/dsr/request/",
+        f"/admin/dsr/request/{request_obj.pk}/change/",
+        "/admin/dsr/recipient/add/",
+        "/admin/accounts/organization/",
+        # The API in the browser: the browsable API, Swagger UI and the schema.
+        "/api/v1/requests/",
+        f"/api/v1/requests/{request_obj.reference}/",
+        "/api/docs/",
+    ]
+
+
+def assert_strict(client: Client, urls: list[str], **headers: str) -> None:
+    problems = []
+    for url in urls:
+        response = client.get(url, **headers)
+        assert response.status_code == 200, f"{url}: {response.status_code}"
+        problems += strictness_problems(url, response)
+    assert problems == [], "\n".join(problems)
+
+
+# --- the tests ------------------------------------------------------------------------------
+
+
+def test_every_desk_page_carries_a_strict_policy(officer_client, open_request):
+    assert_strict(officer_client, desk_urls(open_request))
+
+
+def test_every_settings_admin_and_api_page_in_the_browser_carries_a_strict_policy(
+    manager_client, open_request
+):
+    assert_strict(manager_client, manager_urls(open_request), HTTP_ACCEPT="text/html")
+    assert_strict(manager_client, ["/api/schema/", "/api/docs/?script"])
+
+
+def test_the_api_with_a_token_carries_a_strict_policy(token_client, open_request):
+    assert_strict(
+        token_client,
+        [
+            "/api/v1/requests/",
+            f"/api/v1/requests/{open_request.reference}/",
+            f"/api/v1/requests/{open_request.reference}/events/",
+            "/api/schema/",
+        ],
+    )
+
+
+def test_the_sign_in_pages_carry_a_strict_policy(client, officer):
+    from tests.conftest import enrol_totp
+
+    enrol_totp(officer)
+    assert_strict(client, ["/", "/accounts/login/", "/accounts/password-reset/"])
+    response = client.post("/accounts/login/", {"email": officer.email, "password": PASSWORD})
+    assert response.status_code == 302, "the password step passes on to the code step"
+    assert_strict(client, [response.url])  # the one-time code step
+
+
+def test_the_enrolment_page_with_its_qr_code_carries_a_strict_policy(client, organization):
+    newcomer = make_user("newcomer@openmotics.example", organization, Role.OFFICER)
+    response = client.post("/accounts/login/", {"email": newcomer.email, "password": PASSWORD})
+    assert response.status_code == 302
+    page = client.get(response.url)
+    if page.status_code == 302:  # the code step sends a user without an app to enrol
+        page = client.get(page.url)
+    assert page.status_code == 200 and b"<svg" in page.content
+    assert strictness_problems("enrolment", page) == []
+
+
+def test_the_subject_pages_keep_their_policy_now_from_django_csp(client, open_request):
+    urls = [
+        "/openmotics/request/",
+        "/openmotics/request/?lang=nl",
+        f"/r/{open_request.public_token}/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert strictness_problems(url, response) == []
+        policy = parse_policy(response.headers["Content-Security-Policy"])
+        for name, wanted in SUBJECT_PAGE_POLICY.items():
+            assert policy.get(name) == wanted, (url, name, policy.get(name))
+        # The subject's pages fetch nothing from scripts: no connect-src at all.
+        assert "connect-src" not in policy, url
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "no-store" in response.headers["Cache-Control"]
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+        assert "Set-Cookie" not in response.headers
+
+
+def test_error_pages_carry_a_strict_policy(client):
+    for url in ("/no-such-page/at-all/", "/r/not-a-token/", "/nobody/request/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert strictness_problems(url, response) == []
+
+
+def test_a_nonce_is_new_on_every_response(manager_client):
+    """The browsable API's inline style carries the nonce; a nonce used twice is no nonce."""
+    seen = set()
+    for _ in range(3):
+        response = manager_client.get("/api/v1/requests/", HTTP_ACCEPT="text/html")
+        policy = parse_policy(response.headers["Content-Security-Policy"])
+        nonces = {s for s in policy["style-src"] if s.startswith("'nonce-")}
+        assert len(nonces) == 1
+        seen |= nonces
+    assert len(seen) == 3
