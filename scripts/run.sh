@@ -7,6 +7,9 @@ scripts/bootstrap.sh
 export DEBUG=${DEBUG:-true}
 export PORT=${PORT:-8000}
 export SITE_URL=${SITE_URL:-http://localhost:$PORT}
+# The demo's systems (the HTTP receiver, local databases) run on this machine: let the
+# egress policy (dsr/egress.py) reach loopback, which production refuses.
+export DSR_EGRESS_ALLOW=${DSR_EGRESS_ALLOW:-127.0.0.1/32,::1/128}
 export PATH="$PWD/.venv/bin:$PATH"
 py=.venv/bin/python
 

@@ -14,6 +14,12 @@ says done. A result is `{"status": "done", "entries": [{"action": "erased", "wha
 "Orders", "rows": 3}], "tables": {"orders": {"label": "Orders", "columns": [...], "rows":
 [[...], ...]}}}` or `{"status": "failed", "reason": "..."}`. Timeouts, connection errors,
 `408`, `429` and `5xx` are retried with back-off; other `4xx` fail the step at once.
+
+Every call (the dry run in the web process, the steps and polls in the worker) goes through
+the egress policy (dsr/egress.py): the endpoint and any poll URL the system gives must be
+public addresses unless the operator allow-lists their network, redirects are answers (a
+`3xx` fails the step), and a failure is recorded by its class ("HTTP 404", "refused:
+loopback address"), never with the system's body or address.
 """
 
 from __future__ import annotations
@@ -22,14 +28,13 @@ import hashlib
 import hmac
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from dsr import egress
 from dsr.connectors.base import (
     ACTIONS,
     CAPABILITIES,
@@ -110,9 +115,10 @@ class HttpConnector(Connector):
         return str(self.secrets.get("hmac_secret", ""))
 
     def validate(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError("the endpoint must be an http:// or https:// URL")
+        try:
+            egress.check_url(self.url)
+        except egress.EgressError as error:
+            raise ConfigError(str(error)) from None
         if len(self.secret) < 16:
             raise ConfigError("the HMAC secret must be at least 16 characters")
         unknown = set(self.config.get("capabilities", [])) - set(CAPABILITIES)
@@ -131,42 +137,38 @@ class HttpConnector(Connector):
     # -- the wire
 
     def _call(self, method: str, url: str, payload: dict[str, Any] | None) -> tuple[int, Any]:
+        """One signed exchange under the egress policy. Errors name the class of failure
+        only: the answer's body and the address stay out of the job page."""
         body = b"" if payload is None else json.dumps(payload, cls=DjangoJSONEncoder).encode()
         timestamp = str(int(time.time()))
-        request = urllib.request.Request(  # noqa: S310 — the scheme is checked in validate()
-            url,
-            data=body if method == "POST" else None,
-            method=method,
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "User-Agent": "DSR-Desk",
-                TIMESTAMP_HEADER: timestamp,
-                SIGNATURE_HEADER: sign(self.secret, timestamp, body),
-            },
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                status, raw = response.status, response.read(MAX_ANSWER_BYTES + 1)
-        except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read(2000)
-        except TimeoutError:
-            raise TransientError(f"no answer from {url} within {self.timeout:g} s") from None
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            if isinstance(reason, TimeoutError):
-                raise TransientError(f"no answer from {url} within {self.timeout:g} s") from None
-            raise TransientError(f"cannot reach {url}: {reason}") from None
+            response = egress.request(
+                method,
+                url,
+                body=body if method == "POST" else None,
+                headers={
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "User-Agent": "DSR-Desk",
+                    TIMESTAMP_HEADER: timestamp,
+                    SIGNATURE_HEADER: sign(self.secret, timestamp, body),
+                },
+                timeout=self.timeout,
+                max_bytes=MAX_ANSWER_BYTES,
+            )
+        except egress.EgressError as error:
+            if error.transient:
+                raise TransientError(str(error)) from None
+            raise PermanentError(str(error)) from None
+        status = response.status
         if status in (408, 429) or status >= 500:
-            raise TransientError(f"{url} answered HTTP {status}: {_snippet(raw)}")
-        if status >= 400:
-            raise PermanentError(f"{url} refused the call: HTTP {status}: {_snippet(raw)}")
-        if len(raw) > MAX_ANSWER_BYTES:
-            raise PermanentError(f"{url} answered more than {MAX_ANSWER_BYTES} bytes")
+            raise TransientError(egress.status_text(response))
+        if status >= 300:
+            raise PermanentError(egress.status_text(response))
         try:
-            answer = json.loads(raw or b"{}")
+            answer = json.loads(response.body or b"{}")
         except ValueError:
-            raise PermanentError(f"{url} answered HTTP {status} without JSON") from None
+            raise PermanentError(f"HTTP {status} without JSON") from None
         return status, answer
 
     def _payload(
@@ -231,8 +233,10 @@ class HttpConnector(Connector):
         status, answer = self._call("POST", self.url, payload)
         if status == 202:
             poll_url = answer.get("poll_url", "") if isinstance(answer, dict) else ""
-            if poll_url and urlsplit(poll_url).scheme not in ("http", "https"):
-                raise PermanentError(f"the system gave a poll URL that is not http(s): {poll_url}")
+            if poll_url and (
+                not isinstance(poll_url, str) or urlsplit(poll_url).scheme not in ("http", "https")
+            ):
+                raise PermanentError("the system gave a poll URL that is not http(s)")
             state.update(accepted=True, poll_url=poll_url, wait_until=time.time() + self.wait_limit)
             context.checkpoint()
             return Outcome(
@@ -281,8 +285,3 @@ class HttpConnector(Connector):
         if not entries:
             entries.append(Entry(DONE_ACTION[context.right], self.source.name))
         return Outcome(entries=entries)
-
-
-def _snippet(raw: bytes) -> str:
-    text = raw[:200].decode(errors="replace").strip()
-    return " ".join(text.split()) or "(empty)"
