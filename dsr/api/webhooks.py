@@ -6,20 +6,20 @@ retries with back-off. The body carries the reference and dates, no personal dat
 
 Signature header: `X-DSR-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 with the endpoint's secret (shown once when the endpoint is created).
+
+The address is checked by the egress policy (dsr/egress.py) when the endpoint is registered
+and again at every delivery, which connects to the address it checked: a name that answers
+a public address at registration and a private one later (DNS rebinding) gets nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,13 +31,15 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import Organization
-from dsr import broker, crypto
+from dsr import broker, crypto, egress
 from dsr.models import Event, EventKind, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 Topic = WebhookEndpoint.Topic
 TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 8
+# A receiver answers with a status; its body is read (bounded) and not kept.
+MAX_ANSWER_BYTES = 1024 * 1024
 
 STATUS_EVENTS = {
     EventKind.EMAIL_CONFIRMED,
@@ -72,26 +74,21 @@ def topics_for(event: Event) -> list[str]:
 
 
 def validate_url(url: str) -> str:
-    """HTTPS to a public address; plain HTTP or private addresses only where settings allow
-    (development and tests), so the desk cannot be used to probe the internal network."""
+    """HTTPS (plain HTTP only where settings allow it: development and tests) to an address
+    the egress policy accepts, so the desk cannot be used to probe the internal network."""
     parts = urlsplit(url)
     allow_http = getattr(settings, "WEBHOOKS_ALLOW_HTTP", False)
     if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
         raise WebhookRejected("The endpoint must use https://.")
-    if not parts.hostname or parts.username or parts.password:
-        raise WebhookRejected("The endpoint needs a host name and no credentials in the URL.")
-    if not getattr(settings, "WEBHOOKS_ALLOW_PRIVATE", False):
-        try:
-            addresses = {
-                info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)
-            }
-        except socket.gaierror:
-            raise WebhookRejected("The endpoint's host name does not resolve.") from None
-        for address in addresses:
-            ip = ipaddress.ip_address(address.split("%")[0])
-            if not ip.is_global:
-                raise WebhookRejected("The endpoint resolves to a private or local address.")
+    try:
+        egress.check_url(url, schemes=_schemes())
+    except egress.EgressError as error:
+        raise WebhookRejected(f"The endpoint is {error}.") from None
     return url
+
+
+def _schemes() -> tuple[str, ...]:
+    return ("https", "http") if getattr(settings, "WEBHOOKS_ALLOW_HTTP", False) else ("https",)
 
 
 @transaction.atomic
@@ -182,42 +179,42 @@ def _enqueue(delivery_id: int) -> None:
     broker.enqueue(tasks.webhook_deliver, delivery_id)  # broker down: the sweep picks it up
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def deliver(delivery_id: int) -> bool:
-    """POST one delivery. True when delivered (or already done); False to retry later."""
+    """POST one delivery. True when delivered (or already done); False to retry later.
+
+    The address is checked again now (and the connection pinned to it); a refusal is
+    recorded by its class and counts as an attempt, like an endpoint that does not answer."""
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.delivered_at or delivery.failed_at:
         return True
     endpoint = delivery.endpoint
     body = delivery.body.encode()
     secret = crypto.decrypt(bytes(endpoint.secret)).decode()
-    http_request = urllib.request.Request(  # noqa: S310 — the scheme was validated on creation
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "DSR-Desk-Webhooks/1",
-            "X-DSR-Topic": delivery.topic,
-            "X-DSR-Delivery": str(delivery.pk),
-            "X-DSR-Signature": sign(secret, int(time.time()), body),
-        },
-    )
     code, error = None, ""
     try:
-        with _opener.open(http_request, timeout=TIMEOUT_SECONDS) as response:
-            code = response.status
-    except urllib.error.HTTPError as exc:
-        code, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        response = egress.request(
+            "POST",
+            endpoint.url,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "DSR-Desk-Webhooks/1",
+                "X-DSR-Topic": delivery.topic,
+                "X-DSR-Delivery": str(delivery.pk),
+                "X-DSR-Signature": sign(secret, int(time.time()), body),
+            },
+            timeout=TIMEOUT_SECONDS,
+            max_bytes=MAX_ANSWER_BYTES,
+            schemes=_schemes(),
+        )
+    except egress.TooLarge:
+        error = "the answer was too large"
+    except egress.EgressError as exc:
+        error = str(exc)
+    else:
+        code = response.status
+        if not 200 <= code < 300:
+            error = egress.status_text(response)
     delivery.attempts += 1
     delivery.response_code = code
     delivery.last_error = error
