@@ -9,6 +9,7 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LetterWindow, Organization
+from dsr import egress
 from dsr.letters import fulfilment
 from dsr.models import (
     LetterKind,
@@ -213,4 +214,11 @@ class LetterSettingsForm(forms.ModelForm):
         url = self.cleaned_data.get("timestamp_url", "")
         if url and not url.lower().startswith(("https://", "http://")):
             raise forms.ValidationError(_("A time-stamp authority is reached over HTTP(S)."))
+        if url:
+            try:
+                egress.check_url(url)  # the egress policy: no internal addresses
+            except egress.EgressError as error:
+                raise forms.ValidationError(
+                    _("This time-stamp authority cannot be used: %(reason)s") % {"reason": error}
+                ) from None
         return url

@@ -5,7 +5,9 @@ stored encrypted (dsr.crypto) and never shown again. The worker loads the signer
 process and certificate (loading a PKCS#12 and an RSA key is slow; signing is not), and
 signs each letter with a PAdES baseline signature whose visible box is the "digitally
 signed" box the letter layout drew. When the organisation configures a time-stamp
-authority, the signature carries an RFC 3161 time-stamp from it (PAdES B-T).
+authority, the signature carries an RFC 3161 time-stamp from it (PAdES B-T), asked for
+through the egress policy (dsr/egress.py): a TSA URL on an address the policy refuses is
+never called, and the error names the refusal, not what answered.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from cryptography.x509.oid import NameOID
 from django.db import transaction
 
 from accounts.models import Organization
-from dsr import audit, crypto
+from dsr import audit, crypto, egress
 from dsr.models import EventKind
 
 FIELD_NAME = "Signature"
@@ -34,6 +36,9 @@ MAX_PKCS12_BYTES = 64 * 1024
 # and a time-stamp token with its own certificates when a TSA is configured.
 RESERVED_BASE = 8192
 RESERVED_TIMESTAMP = 12288
+TIMESTAMP_TIMEOUT_SECONDS = 10
+# A time-stamp reply is a token and a few certificates: a few kilobytes.
+MAX_TIMESTAMP_REPLY_BYTES = 256 * 1024
 
 
 class CertificateError(ValueError):
@@ -153,6 +158,62 @@ def _signer_class() -> type:
     return LetterSigner
 
 
+def _timestamper_class() -> type:
+    from asn1crypto import tsp
+    from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
+
+    class EgressTimeStamper(TimeStamper):
+        """An RFC 3161 client whose one HTTP call goes through the egress policy.
+
+        Errors are pyHanko's TimestampRequestError (an OSError: the letter task and the
+        register retry them) with the policy's words, never the answer's body."""
+
+        def __init__(self, url: str, *, timeout: float = TIMESTAMP_TIMEOUT_SECONDS) -> None:
+            super().__init__()
+            self.url = url
+            self.timeout = timeout
+
+        async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+            import asyncio
+
+            return await asyncio.to_thread(self._post, req.dump())
+
+        def _post(self, query: bytes) -> tsp.TimeStampResp:
+            try:
+                response = egress.request(
+                    "POST",
+                    self.url,
+                    body=query,
+                    headers={"Content-Type": "application/timestamp-query"},
+                    timeout=self.timeout,
+                    max_bytes=MAX_TIMESTAMP_REPLY_BYTES,
+                )
+            except egress.EgressError as error:
+                raise TimestampRequestError(f"time-stamp authority {error}") from None
+            if response.status != 200:
+                raise TimestampRequestError(
+                    f"time-stamp authority answered {egress.status_text(response)}"
+                )
+            content_type = response.headers.get("content-type", "").split(";")[0].strip()
+            if content_type != "application/timestamp-reply":
+                raise TimestampRequestError("time-stamp authority sent no time-stamp reply")
+            try:
+                reply = tsp.TimeStampResp.load(response.body)
+                reply["status"].native  # noqa: B018 — parse now: a broken reply fails here
+            except (ValueError, TypeError):
+                raise TimestampRequestError(
+                    "time-stamp authority sent no time-stamp reply"
+                ) from None
+            return reply
+
+    return EgressTimeStamper
+
+
+def timestamper_for(url: str) -> Any | None:
+    """The organisation's time-stamp client, or None when it has no TSA."""
+    return _timestamper_class()(url) if url else None
+
+
 @lru_cache(maxsize=16)
 def _load_signer(organization_id: int, fingerprint: str, encrypted: bytes, password: bytes):
     from pyhanko.sign.signers import SimpleSigner
@@ -213,7 +274,6 @@ def sign_pdf(
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.stamp import StaticStampStyle
 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
@@ -224,7 +284,7 @@ def sign_pdf(
         location=location or None,
         reason=reason or None,
     )
-    timestamper = HTTPTimeStamper(timestamp_url, timeout=10) if timestamp_url else None
+    timestamper = timestamper_for(timestamp_url)
     pdf_signer = signers.PdfSigner(
         metadata,
         signer=signer,
