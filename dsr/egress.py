@@ -153,6 +153,13 @@ def checked_address(host: str, port: int) -> str:
     Every address the name resolves to must pass (an answer mixing a public and a private
     address is refused, whichever the client would have picked).
     """
+    return checked_addresses(host, port)[0]
+
+
+def checked_addresses(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (once), all of them checked, in the resolver's order
+    of preference; a connection may try them in turn (an IPv6 address the machine has no
+    route to, then the IPv4 one) without asking DNS again."""
     if not host:
         raise Refused("refused: no host")
     bare = host.strip("[]")
@@ -172,7 +179,7 @@ def checked_address(host: str, port: int) -> str:
         refusal = address_refusal(address)
         if refusal:
             raise Refused(f"refused: {refusal}")
-    return addresses[0]
+    return addresses
 
 
 def check_url(url: str, *, schemes: tuple[str, ...] = ("https", "http")) -> str:
@@ -208,24 +215,33 @@ def _port(parts) -> int:
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the checked address; the Host header keeps the name."""
+    """Connects to the checked addresses (the first that answers); the Host header keeps
+    the name."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        failure: OSError | None = None
+        for address in self._addresses:
+            try:
+                self.sock = socket.create_connection((address, self.port), self.timeout)
+            except OSError as error:
+                failure = error
+                continue
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return
+        raise failure or OSError("no address to connect to")
 
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection):
     """TLS to the checked address, verifying the certificate against the host name."""
 
     def __init__(
-        self, host: str, port: int, address: str, timeout: float, context: ssl.SSLContext
+        self, host: str, port: int, addresses: list[str], timeout: float, context: ssl.SSLContext
     ) -> None:
-        super().__init__(host, port, address, timeout)
+        super().__init__(host, port, addresses, timeout)
         self._context = context
 
     def connect(self) -> None:
@@ -255,14 +271,14 @@ def request(
     never followed); the policy, the network and an oversized answer raise EgressError."""
     parts = _split(url, schemes)
     host, port = parts.hostname or "", _port(parts)
-    address = checked_address(host, port)
+    addresses = checked_addresses(host, port)
     deadline = time.monotonic() + timeout
     if parts.scheme == "https":
         connection: _PinnedHTTPConnection = _PinnedHTTPSConnection(
-            host, port, address, timeout, _tls_context()
+            host, port, addresses, timeout, _tls_context()
         )
     else:
-        connection = _PinnedHTTPConnection(host, port, address, timeout)
+        connection = _PinnedHTTPConnection(host, port, addresses, timeout)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query

@@ -131,3 +131,21 @@ def test_a_refused_destination_is_never_connected_to(settings):
     ):
         egress.request("POST", internal.url, body=b"{}")
     assert internal.calls == []
+
+
+def test_a_name_with_several_checked_addresses_is_reached_on_the_one_that_answers(
+    settings, monkeypatch
+):
+    """An address the machine cannot reach (here nothing listens on 127.0.0.3) is skipped
+    for the next checked one, without asking DNS again."""
+    settings.EGRESS_ALLOW = ["127.0.0.0/8"]
+    queries: list[str] = []
+
+    def two_addresses(host: str, port: int) -> list[str]:
+        queries.append(host)
+        return ["127.0.0.3", "127.0.0.1"]
+
+    monkeypatch.setattr(egress, "_resolver", two_addresses)
+    with LoggingServer() as system:
+        assert egress.request("GET", f"http://dual.example:{system.port}/").status == 200
+    assert queries == ["dual.example"] and len(system.calls) == 1
