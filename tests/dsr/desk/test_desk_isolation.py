@@ -30,6 +30,8 @@ from dsr.models import (
     Recipient,
     ReplyTemplate,
     Request,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from tests.conftest import make_user
 
@@ -279,3 +281,230 @@ def test_script_in_every_field_is_shown_as_text(desk_client, officer, manager, o
     request_page = pages[0].content.decode()
     assert request_page.count("&lt;script&gt;") >= 8  # name, address, notes, messages …
     assert "&lt;script&gt;" in pages[2].content.decode()
+
+
+# --- letters, fulfilment and integrations: the desk's other namespaces --------------------------
+
+#: URL namespaces with desk pages outside `desk:`; each of their patterns is walked below.
+OTHER_DESK_NAMESPACES = ("letters", "fulfilment", "integrations")
+#: Which object a `pk` names, per pattern (the other converters name one kind each).
+PK_OBJECTS = {
+    "fulfilment:source_edit": "source",
+    "fulfilment:retry": "step",
+    "fulfilment:task": "step",
+}
+ROUTE_OBJECTS = {
+    "request_id": "request",
+    "letter_id": "letter",
+    "organization_id": "organization",
+    "batch_id": "batch",
+    "token_id": "token",
+    "endpoint_id": "endpoint",
+}
+NOT_AN_ID = 987_654
+
+
+def namespace_patterns(namespace: str):
+    """(qualified name, full route, converters) of every pattern in `namespace`, found in the
+    URLconf: a new URL there is walked the day it is added, or this test fails."""
+    prefix, resolver = get_resolver().namespace_dict[namespace]
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        yield f"{namespace}:{pattern.name}", route, sorted(pattern.pattern.converters)
+
+
+@pytest.fixture
+def theirs_beyond_the_desk(theirs, organization, manager):
+    """OpenMotics's letter, print batch, data source, job step, package, API token and webhook."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dsr import crypto
+    from dsr.api.tokens import api_token_create
+    from dsr.models import DataPackage, DataSource, Job, JobStep, Letter, PrintBatch
+
+    now = timezone.now()
+    request_obj = theirs["request"]
+    letter = Letter.objects.create(
+        request=request_obj, kind="acknowledgement", language="en", status="ready",
+        content={"subject": {"name": "Hidden Subject"}}, letter_date=now.date(), issued_at=now,
+        emailed_at=now, post_queued_at=now, sha256="0" * 64,
+    )  # fmt: skip
+    batch = PrintBatch.objects.create(organization=organization, status="ready", total=1)
+    batch.letters.add(letter)
+    source = DataSource.objects.create(
+        organization=organization, name="Hidden Source", kind="manual",
+        config={"instructions": "Hidden instructions"},
+    )  # fmt: skip
+    job = Job.objects.create(request=request_obj, right="erasure", status="running", planned_at=now)
+    step = JobStep.objects.create(job=job, source=source, status="failed", last_error="x")
+    package = DataPackage.objects.create(
+        job=job, request=request_obj, expires_at=now + timedelta(days=7), max_downloads=3
+    )
+    token, _secret = api_token_create(
+        organization=organization, name="Hidden Token", scope="write", created_by=manager
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        organization=organization, url="https://hooks.hidden.example/dsr",
+        topics=["request.created"], secret=crypto.encrypt(b"secret"),
+    )  # fmt: skip
+    return {
+        **theirs,
+        "organization": organization,
+        "letter": letter,
+        "batch": batch,
+        "source": source,
+        "step": step,
+        "package": package,
+        "token": token,
+        "endpoint": endpoint,
+    }
+
+
+def beyond_route_values(name: str, kwargs: list[str], objects: dict, *, missing: bool) -> dict:
+    """The route's values naming OpenMotics's objects (or, `missing`, objects that exist
+    nowhere: the same answer proves the method check is no oracle)."""
+    values = {}
+    for kwarg in kwargs:
+        if kwarg == "pk" and name in PK_OBJECTS:
+            values[kwarg] = NOT_AN_ID if missing else objects[PK_OBJECTS[name]].pk
+        elif kwarg in ROUTE_OBJECTS:
+            values[kwarg] = NOT_AN_ID if missing else objects[ROUTE_OBJECTS[kwarg]].pk
+        elif kwarg == "role":
+            values[kwarg] = "logo"
+        elif kwarg == "kind":
+            values[kwarg] = "manual"
+        else:
+            pytest.fail(f"{name} takes {kwarg!r}: teach this test which object to name")
+    return values
+
+
+def beyond_snapshot(organization: Organization) -> tuple:
+    from accounts.models import ApiToken
+    from dsr.models import DataPackage, DataSource, Job, JobStep, Letter, PrintBatch
+
+    def rows(model, **lookup):
+        return list(model.objects.filter(**lookup).order_by("pk").values())
+
+    return (
+        snapshot(organization),
+        rows(Letter, request__organization=organization),
+        rows(PrintBatch, organization=organization),
+        rows(DataSource, organization=organization),
+        rows(Job, request__organization=organization),
+        rows(JobStep, job__request__organization=organization),
+        rows(DataPackage, request__organization=organization),
+        rows(ApiToken, organization=organization),
+        rows(WebhookEndpoint, organization=organization),
+        WebhookDelivery.objects.filter(endpoint__organization=organization).count(),
+    )
+
+
+def beyond_payload(objects: dict) -> dict:
+    """Valid-looking input for the letters, fulfilment and integrations forms, naming
+    OpenMotics's objects."""
+    return {
+        **hostile_payload(objects),
+        "organization": str(objects["organization"].pk),
+        "letters": [str(objects["letter"].pk)],
+        "kind": "answer",
+        "note": "n",
+        "right": "erasure",
+        "source": str(objects["source"].pk),
+        "sources": [str(objects["source"].pk)],
+        "steps": [str(objects["step"].pk)],
+        "scope": "write",
+        "url": "https://hooks.outsider.example/",
+        "topics": ["request.created"],
+        "rows": "1",
+        "done": "on",
+        "instructions": "i",
+        "letter_window": "right",
+        "timestamp_url": "https://tsa.outsider.example/",
+    }
+
+
+def body_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_every_letters_fulfilment_and_integrations_url_is_closed_to_another_organisation(
+    desk_client, theirs_beyond_the_desk, other_organization, organization
+):
+    """The outsider (a manager of Maxem) names OpenMotics's letter, batch, source, step, token
+    and webhook in each desk URL of these namespaces, by GET and by POST: 404 where the URL
+    names an object (405 only where a missing object gets the same), nothing of OpenMotics's
+    in the pages without one, and nothing changes."""
+    objects = theirs_beyond_the_desk
+    outsider = make_user("manager@maxem.example", other_organization, Role.MANAGER)
+    client = desk_client(outsider)
+    before = beyond_snapshot(organization)
+    secrets = ["Hidden Subject", "hidden@example.com", objects["request"].reference,
+               "Hidden Source", "Hidden instructions", "Hidden Token", objects["token"].prefix,
+               "hooks.hidden.example", "OpenMotics"]  # fmt: skip
+    desk_urls, other_urls = [], []
+    for namespace in OTHER_DESK_NAMESPACES:
+        for name, route, kwargs in namespace_patterns(namespace):
+            (desk_urls if route.startswith("desk/") else other_urls).append((name, kwargs))
+    assert len(desk_urls) >= 28  # 14 letters, 9 fulfilment, 5 integrations pages today
+    walked = {}
+    for name, kwargs in desk_urls:
+        names_an_object = any(kwarg == "pk" or kwarg in ROUTE_OBJECTS for kwarg in kwargs)
+        url = reverse(name, kwargs=beyond_route_values(name, kwargs, objects, missing=False))
+        answers = {}
+        for method in ("get", "post"):
+            data = beyond_payload(objects) if method == "post" else {}
+            response = getattr(client, method)(url, data)
+            answers[method] = response.status_code
+            if names_an_object and response.status_code == 405:
+                # The view does not take this method: it must say so of an object that
+                # exists nowhere too, so the answer tells nothing.
+                nowhere = reverse(
+                    name, kwargs=beyond_route_values(name, kwargs, objects, missing=True)
+                )
+                assert getattr(client, method)(nowhere, data).status_code == 405, (method, url)
+            elif names_an_object:
+                assert response.status_code == 404, (method, url, response.status_code)
+            else:
+                assert response.status_code in (200, 302, 400, 403, 404, 405), (method, url)
+                for secret in secrets:
+                    assert secret.encode() not in body_of(response), (method, url, secret)
+            assert beyond_snapshot(organization) == before, f"{method} {name} changed OpenMotics"
+        if names_an_object:  # the method the view takes was refused as "not found"
+            assert 404 in answers.values(), (name, answers)
+        walked[name] = answers
+    assert set(walked) == {name for name, _kwargs in desk_urls}
+    # The subject's and the systems' addresses in these namespaces take secrets, not ids.
+    assert {name for name, _kwargs in other_urls} == {
+        "letters:subject_download",
+        "fulfilment:callback",
+        "fulfilment:package_download",
+    }, "a new non-desk URL in these namespaces: add it to the walk below"
+
+
+def test_the_subject_and_system_addresses_do_not_cross_organisations(
+    client, theirs_beyond_the_desk, other_organization, organization, outsider
+):
+    """With a valid status-page token of their own request, Maxem's side still cannot reach
+    OpenMotics's letter or package by their ids; the systems' callback needs the source's
+    signature."""
+    objects = theirs_beyond_the_desk
+    (own,) = workflow.submission_create(
+        organization=other_organization, rights=["access"], channel="email", language="nl",
+        subject_name="Own Subject", subject_email="own@example.com",
+        actor=audit.Actor.for_user(outsider),
+    )  # fmt: skip
+    before = beyond_snapshot(organization)
+    letter_url = reverse(
+        "letters:subject_download", args=[own.public_token, objects["letter"].public_id]
+    )
+    assert client.get(letter_url).status_code == 404
+    package_url = reverse(
+        "fulfilment:package_download", args=[own.public_token, objects["package"].token]
+    )
+    assert client.get(package_url).status_code == 404
+    callback = reverse("fulfilment:callback", args=[objects["step"].token])
+    response = client.post(callback, b'{"status": "done"}', content_type="application/json")
+    assert response.status_code in (403, 404)
+    assert beyond_snapshot(organization) == before
