@@ -294,6 +294,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dsr.tasks.letter_sweep",
         "schedule": envint("DSR_LETTER_SWEEP_SECONDS", 300, minimum=10),
     },
+    "build-lost-register-exports": {
+        "task": "dsr.tasks.register_export_sweep",
+        "schedule": envint("DSR_LETTER_SWEEP_SECONDS", 300, minimum=10),
+    },
     "send-lost-emails": {
         "task": "dsr.tasks.email_sweep",
         "schedule": envint("DSR_EMAIL_SWEEP_SECONDS", 300, minimum=10),

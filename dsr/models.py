@@ -985,6 +985,64 @@ class PrintBatch(models.Model):
         return 100 if not self.total else min(100, round(100 * self.done / self.total))
 
 
+class RegisterExport(models.Model):
+    """The signed register PDF of one period (dsr/desk/reports/exports.py): asked for by a
+    member, laid out, signed and stored encrypted by the worker, downloaded as a file.
+
+    Building: `built_at` and `error` empty. Ready: `built_at` set and a file. Failed: an
+    `error`. Retention removes the file a week after it was built; the row and its sha256
+    stay, so a PDF handed to a regulator can still be matched with the record."""
+
+    ORGANIZATION_PATH = "organization"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="register_exports"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    # The register's words (headers, outcomes) are in the language of the member who asked.
+    language = models.CharField(max_length=2)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    built_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to="registers/%Y/%m/", max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    lines = models.PositiveIntegerField(default=0)
+    signed = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            # The reports page and the request: this period's exports of one organisation.
+            models.Index(
+                fields=["organization", "period_start", "period_end", "requested_at"],
+                name="register_export_period",
+            ),
+            # The sweep and the per-organisation cap: exports still being built.
+            models.Index(
+                fields=["requested_at"],
+                name="register_export_building",
+                condition=Q(built_at__isnull=True, error=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"register {self.period_start} to {self.period_end} ({self.organization_id})"
+
+    @property
+    def building(self) -> bool:
+        return self.built_at is None and not self.error
+
+    @property
+    def ready(self) -> bool:
+        return self.built_at is not None and bool(self.file)
+
+
 # --- Fulfilment: data sources, jobs, data packages, Art. 19 notices (dsr/jobs.py) ----------
 
 

@@ -1,6 +1,6 @@
 """Keeping the desk itself data-minimal (LEGAL.md, "Accountability"; issue: clockwork).
 
-Four purges, run daily by beat for every organisation:
+Five purges, run daily by beat for every organisation:
 - identity documents still on a request some days after it closed (normally they are
   destroyed at the identity decision; a request withdrawn before one keeps them);
 - web requests never confirmed: withdrawn after 14 days and their personal data removed;
@@ -9,7 +9,9 @@ Four purges, run daily by beat for every organisation:
 - print batches: the merged PDF (every letter's name and address, across requests) is a
   working file for the mailroom, removed a week after it was built, posted or not; the
   batch row stays (which letters, when posted, by whom). Letters of a batch never posted
-  are still in the print queue and go into a new batch.
+  are still in the print queue and go into a new batch;
+- signed register PDFs (dsr/desk/reports/exports.py): removed a week after they were
+  built, like print batches; the row and its sha256 stay.
 
 Minimising drops Event payloads, whose hashes stay in the audit chain, so
 `audit.verify` still passes afterwards. Letters keep their row (kind, version, dates,
@@ -46,12 +48,14 @@ from dsr.models import (
     OutboundEmail,
     PrintBatch,
     PrintBatchStatus,
+    RegisterExport,
     Request,
     Status,
 )
 
 UNCONFIRMED_AFTER = timedelta(days=14)
 PRINT_BATCH_KEPT = timedelta(days=7)
+REGISTER_EXPORT_KEPT = timedelta(days=7)
 SYSTEM = audit.Actor.system("retention")
 # Fields that identify or describe the subject, emptied by minimisation.
 PERSONAL_FIELDS = (
@@ -72,6 +76,7 @@ class RunCounts:
     unconfirmed_withdrawn: int = 0
     requests_minimised: int = 0
     print_batches_cleared: int = 0
+    register_exports_cleared: int = 0
 
 
 @transaction.atomic
@@ -250,6 +255,26 @@ def clear_print_batches(organization: Organization, *, now: datetime) -> int:
     return count
 
 
+def clear_register_exports(organization: Organization, *, now: datetime) -> int:
+    """Remove signed register PDFs a week after they were built; the row keeps its sha256."""
+    exports = RegisterExport.objects.filter(
+        organization=organization, built_at__lt=now - REGISTER_EXPORT_KEPT
+    ).exclude(file="")
+    count = 0
+    for export in exports.iterator(chunk_size=200):
+        with transaction.atomic():
+            export = RegisterExport.objects.select_for_update().get(pk=export.pk)
+            if not export.file:
+                continue
+            name = export.file.name
+            export.file = ""
+            export.removed_at = now
+            export.save(update_fields=["file", "removed_at"])
+            transaction.on_commit(lambda name=name: default_storage.delete(name))
+        count += 1
+    return count
+
+
 def run(organization: Organization, *, now: datetime | None = None) -> RunCounts:
     """One retention run for one organisation, recorded as an Event with its counts."""
     now = now or timezone.now()
@@ -258,6 +283,7 @@ def run(organization: Organization, *, now: datetime | None = None) -> RunCounts
         unconfirmed_withdrawn=withdraw_unconfirmed(organization, now=now),
         requests_minimised=minimise_expired(organization, now=now),
         print_batches_cleared=clear_print_batches(organization, now=now),
+        register_exports_cleared=clear_register_exports(organization, now=now),
     )
     audit.record(
         organization=organization, kind=EventKind.RETENTION_RUN, actor=SYSTEM, data=asdict(counts)

@@ -214,3 +214,41 @@ def webhook_sweep(older_than_seconds: int = 900) -> int:
         webhook_deliver.delay(delivery_id)
         count += 1
     return count
+
+
+# --- The signed register PDF (dsr/desk/reports/exports.py) -------------------------------------
+
+
+@shared_task(bind=True, max_retries=5)
+def register_export_build(self, export_id: int) -> str:
+    """Lay out, sign and store one register. A time-stamp authority or storage that is down
+    is retried with back-off; anything else fails the export, and the page says so."""
+    from dsr.desk.reports import exports
+    from dsr.letters.services import transient_errors
+
+    try:
+        return exports.register_export_build(export_id)
+    except transient_errors() as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=min(600, 15 * 2**self.request.retries)) from exc
+        message = exports.failure_message(exc, transient=True)
+    except Exception as exc:
+        log.exception("register export %s could not be built", export_id)
+        message = exports.failure_message(exc, transient=False)
+    exports.register_export_mark_failed(export_id=export_id, error=message)
+    return "failed"
+
+
+@shared_task
+def register_export_sweep(older_than_seconds: int = 300) -> int:
+    """Re-enqueue register exports whose task was lost (broker restarted, message dropped)."""
+    from datetime import timedelta
+
+    from dsr.desk.reports import exports
+
+    count = 0
+    lost = exports.exports_lost(older_than=timedelta(seconds=older_than_seconds))
+    for export_id in lost.values_list("pk", flat=True)[:20]:
+        broker.enqueue(register_export_build, export_id)
+        count += 1
+    return count

@@ -33,6 +33,11 @@ urlpatterns = [
     path("reports/", reports.reports_page, name="reports"),
     path("reports/register.csv", reports.register_csv, name="reports_register_csv"),
     path("reports/register.pdf", reports.register_pdf, name="reports_register_pdf"),
+    path(
+        "reports/register/<int:export_id>.pdf",
+        reports.register_download,
+        name="reports_register_download",
+    ),
     *(
         path(f"reports/{slug}.csv", reports.table_csv, {"table": slug}, name=f"reports_{slug}_csv")
         for slug in TABLES

@@ -154,6 +154,7 @@ def test_closed_requests_are_minimised_after_the_retention_period_and_the_chain_
         "unconfirmed_withdrawn": 0,
         "requests_minimised": 1,
         "print_batches_cleared": 0,
+        "register_exports_cleared": 0,
     }
 
 

@@ -1,44 +1,45 @@
 """Reports, the register, and the audit view (Art. 5(2): show that the record is complete).
 
 Reports and the register are for every member of the organisation the desk shows, viewers
-included: they hold figures, not people. The audit page and a request's events are for its
-managers only; another organisation's request is a 404 like everywhere on the desk.
+included: they hold figures, not people. The signed register PDF is asked for with a POST
+and built by the worker (`exports.py`); the page links the stored file once it is there.
+The audit page and a request's events are for its managers only; another organisation's
+request is a 404 like everywhere on the desk.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import visible_to
 from accounts.models import Role
-from dsr import audit, tasks
+from dsr import audit, broker, tasks
 from dsr.desk import queries as desk_queries
 from dsr.desk.access import allow_methods, desk_view
 from dsr.desk.csv_export import csv_lines
-from dsr.desk.reports import audit_export, register
+from dsr.desk.reports import audit_export, exports, register
 from dsr.desk.reports.charts import bar_chart
 from dsr.desk.reports.period import Period, PeriodForm
 from dsr.desk.reports.tables import TABLES, Report, Table
-from dsr.letters.services import transient_errors
-from dsr.models import EventKind
+from dsr.models import EventKind, RegisterExport
 
 
-def _period_form(request: HttpRequest) -> PeriodForm:
+def _period_form(request: HttpRequest, data=None) -> PeriodForm:
     organization = request.desk.organization
     return PeriodForm(
-        request.GET,
+        request.GET if data is None else data,
         today=desk_queries.organization_today(organization),
         time_zone=organization.time_zone,
     )
@@ -107,7 +108,8 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         "sections": sections,
         "presets": form.presets(),
         "register_csv": f"{reverse('desk:reports_register_csv')}?{period.query()}",
-        "register_pdf": f"{reverse('desk:reports_register_pdf')}?{period.query()}",
+        "register_pdf": reverse("desk:reports_register_pdf"),
+        "register_export": exports.latest_export(request.desk.organization, period),
         "register_pdf_max": register.PDF_MAX_ROWS,
     }
     return render(request, "desk/reports/reports.html", context)
@@ -160,17 +162,23 @@ def register_csv(request: HttpRequest, period: Period) -> HttpResponse:
     return _attachment(response, register.csv_name(desk.organization, period))
 
 
-@period_download
-def register_pdf(request: HttpRequest, period: Period) -> HttpResponse:
-    """The register of the period as a PDF signed with the organisation's certificate."""
-    desk = request.desk
-    back = f"{reverse('desk:reports')}?{period.query()}"
+@require_POST
+@desk_view
+def register_pdf(request: HttpRequest) -> HttpResponse:
+    """Ask the worker for the signed register of the period (POST, any member); the reports
+    page says "being prepared" and then links the file. Nothing is laid out, signed or
+    time-stamped in the web process."""
+    form = _period_form(request, request.POST)
+    if not form.is_valid():
+        return _bad_period(form)
+    period = form.period
+    back = f"{reverse('desk:reports')}?{period.query()}#register"
     try:
-        made = register.register_pdf(
-            desk_queries.desk_requests(desk.user, desk.organization),
-            organization=desk.organization,
+        export = exports.register_export_request(
+            organization=request.desk.organization,
             period=period,
-            now=timezone.now(),
+            user=request.user,
+            language=translation.get_language() or request.desk.organization.default_language,
         )
     except register.RegisterTooLong as exc:
         messages.error(
@@ -181,24 +189,40 @@ def register_pdf(request: HttpRequest, period: Period) -> HttpResponse:
             )
             % {"count": exc.count, "max": register.PDF_ATTACHED_MAX_ROWS},
         )
-        return redirect(back)
-    except transient_errors():
-        messages.error(
-            request,
-            _("The register could not be signed now (the time-stamp service did not answer). "
-              "Try again in a minute."),
-        )  # fmt: skip
-        return redirect(back)
-    _record_register(
-        request,
-        period,
-        format="pdf",
-        requests=made.lines,
-        signed=made.signed,
-        sha256=hashlib.sha256(made.pdf).hexdigest(),
-    )
-    response = HttpResponse(made.pdf, content_type="application/pdf")
-    return _attachment(response, f"{desk.organization.slug}-register-{period.slug()}.pdf")
+    except exports.ExportError as exc:
+        messages.error(request, str(exc))
+    else:
+        if export.ready:
+            messages.info(request, _("The register of this period was made today; here it is."))
+        broker.notify_if_waiting(request)
+    return redirect(back)
+
+
+def _register_export(request: HttpRequest, export_id: int) -> RegisterExport:
+    found = visible_to(
+        request.user,
+        RegisterExport.objects.select_related("organization"),
+        organization=request.desk.organization,
+    ).filter(pk=export_id, built_at__isnull=False)
+    export = found.first()
+    if export is None:
+        raise Http404("No such register")
+    return export
+
+
+@desk_view
+def register_download(request: HttpRequest, export_id: int) -> HttpResponse:
+    """The stored register PDF (any member); each download is an audit event."""
+    export = _register_export(request, export_id)
+    allow_methods(request, "GET", "HEAD")
+    try:
+        pdf = exports.register_export_read(export)
+    except exports.ExportRemoved as exc:
+        return HttpResponse(str(exc), status=410, content_type="text/plain; charset=utf-8")
+    exports.register_export_downloaded(export=export, actor=audit.Actor.for_user(request.user))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Cache-Control"] = "no-store, private"
+    return _attachment(response, exports.file_name(export))
 
 
 # --- the audit chain ---------------------------------------------------------------------------

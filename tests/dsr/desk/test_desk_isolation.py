@@ -10,10 +10,12 @@ Then: forged CSRF, script in every field.
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Membership, Organization, Role
@@ -28,6 +30,7 @@ from dsr.models import (
     OutboundEmail,
     ProcessingActivity,
     Recipient,
+    RegisterExport,
     ReplyTemplate,
     Request,
     WebhookDelivery,
@@ -85,6 +88,16 @@ def theirs(organization, other_organization, manager, officer):
         "request": request_obj,
         "attachment": attachment,
         "membership": Membership.objects.get(user=officer, organization=organization),
+        "register_export": RegisterExport.objects.create(
+            organization=organization,
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 6, 30),
+            language="en",
+            requested_at=timezone.now(),
+            built_at=timezone.now(),
+            file="registers/hidden.enc",
+            sha256="0" * 64,
+        ),
         "register": activity,
         "recipients": recipient,
         "templates": template,
@@ -101,6 +114,8 @@ def route_values(kwargs: list[str], defaults: dict, objects: dict) -> dict:
             values[name] = objects["attachment"].pk
         elif name == "membership_id":
             values[name] = objects["membership"].pk
+        elif name == "export_id":
+            values[name] = objects["register_export"].pk
         elif name == "pk":
             values[name] = objects[defaults["kind"]].pk
         else:

@@ -12,10 +12,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 from reports_helpers import csv_rows
 
-from dsr import audit
+from dsr import audit, tasks
 from dsr.desk.reports import register
 from dsr.letters import signing
-from dsr.models import Event, EventKind
+from dsr.models import Event, EventKind, RegisterExport
 from tests.dsr.desk.reports.conftest import PERIOD, TODAY, now_is
 
 pytestmark = pytest.mark.django_db
@@ -75,8 +75,24 @@ def _text(pdf: bytes) -> str:
 
 
 def _download(client, name: str, **query):
+    """The CSV is a direct download; the PDF is asked for (POST), built by the worker (its
+    task called here in-process) and then downloaded from the link the reports page shows."""
+    if name == "csv":
+        with now_is(TODAY):
+            return client.get(reverse("desk:reports_register_csv"), {**PERIOD, **query})
     with now_is(TODAY):
-        return client.get(reverse(f"desk:reports_register_{name}"), {**PERIOD, **query})
+        asked = client.post(reverse("desk:reports_register_pdf"), {**PERIOD, **query})
+    assert asked.status_code == 302
+    for export in RegisterExport.objects.filter(built_at__isnull=True, error=""):
+        tasks.register_export_build.apply(args=[export.pk]).get()
+    export = RegisterExport.objects.order_by("-pk").first()
+    if export is None or not export.ready:
+        return asked
+    with now_is(TODAY):
+        page = client.get(asked["Location"]).content.decode()
+        url = reverse("desk:reports_register_download", args=[export.pk])
+        assert url in page
+        return client.get(url)
 
 
 def test_csv_lists_the_periods_requests_in_order_of_receipt_and_nobody_by_name(
@@ -209,7 +225,8 @@ def test_a_register_too_long_for_a_pdf_says_so_and_records_nothing(
     client = desk_client(officer)
     response = _download(client, "pdf")
     assert response.status_code == 302
-    assert response["Location"] == "/desk/reports/?start=2026-01-01&end=2026-06-30"
+    assert response["Location"] == "/desk/reports/?start=2026-01-01&end=2026-06-30#register"
+    assert not RegisterExport.objects.exists()
     with now_is(TODAY):
         page = client.get(response["Location"]).content.decode()
     assert "The register of this period has 9 requests, more than the 8 a PDF can hold" in page
@@ -230,3 +247,4 @@ def test_a_time_stamp_service_that_does_not_answer_is_a_message_not_an_error(
         page = client.get(response["Location"]).content.decode()
     assert "could not be signed now" in page
     assert not Event.objects.filter(kind=EventKind.REGISTER_EXPORTED).exists()
+    assert RegisterExport.objects.get().error  # asked again, it is built afresh

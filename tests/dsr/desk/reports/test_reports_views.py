@@ -98,7 +98,7 @@ def test_bad_periods_are_explained_and_show_no_figures(desk_client, officer, que
     assert download.status_code == 400
     assert message in download.content.decode()
     assert client.get(reverse("desk:reports_register_csv"), query).status_code == 400
-    assert client.get(reverse("desk:reports_register_pdf"), query).status_code == 400
+    assert client.post(reverse("desk:reports_register_pdf"), query).status_code == 400
 
 
 def test_reports_only_count_the_organisation_shown(
