@@ -20,7 +20,7 @@ from django.test import Client
 from accounts.models import Role
 from dsr import audit, workflow
 from dsr.api.tokens import api_token_create
-from dsr.models import Right
+from dsr.models import Request, Right, Status
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -295,3 +295,151 @@ def test_a_nonce_is_new_on_every_response(manager_client):
         assert len(nonces) == 1
         seen |= nonces
     assert len(seen) == 3
+
+
+# --- the walk in Chromium: the pages still work under the policy ---------------------------
+
+# Reports every Content-Security-Policy violation of every page (and frame that runs scripts)
+# to the test, through a function Playwright exposes; the console catches the rest.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportViolation(
+    [location.pathname, event.effectiveDirective, event.blockedURI, event.sample].join(" | ")
+  );
+});
+"""
+
+
+EXPECTED_404 = "/no-such-page/"
+
+
+@pytest.fixture
+def watched_page(browser_context):
+    """A page whose policy violations, console errors and script errors are collected."""
+    problems: list[str] = []
+    browser_context.expose_function("reportViolation", lambda text: problems.append(text))
+    browser_context.add_init_script(REPORT_VIOLATIONS)
+    page = browser_context.new_page()
+
+    def console(message) -> None:
+        if message.location.get("url", "").endswith(EXPECTED_404):
+            return  # "Failed to load resource: 404" of the 404 page the walk asks for
+        if message.type == "error" or "Content Security Policy" in message.text:
+            problems.append(f"console {message.type}: {message.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.problems = problems
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_area_works_in_chromium_without_a_single_violation(
+    watched_page, desk_login, manager, officer, make_request, settings, live_server
+):
+    settings.INTAKE_POW_BITS = 10  # the form's script still does the work, quickly
+    settings.SITE_URL = live_server.url
+    manager.is_staff = True
+    manager.save()
+    page = watched_page
+    open_request = make_request(right=Right.ACCESS, subject_name="Ann Example")
+    make_request(right=Right.ERASURE, subject_name="Eva Example")
+
+    # The desk: the sign-in with its one-time code step, then the queue.
+    desk_login(page, manager)
+    page.get_by_label("Right", exact=True).select_option("access")
+    page.get_by_role("button", name="Apply").click()
+    table = page.locator("table.requests")
+    assert "Ann Example" in table.inner_text() and "Eva Example" not in table.inner_text()
+    # The bulk assignment: checkboxes outside the form (form="bulk-assign"), a plain POST.
+    page.get_by_label(f"Select {open_request.reference}").check()
+    page.get_by_label("Assign the ticked requests to").select_option(label=officer.full_name)
+    page.get_by_role("button", name="Assign", exact=True).click()
+    page.locator(".messages").wait_for()
+    open_request.refresh_from_db()
+    assert open_request.assignee_id == officer.pk
+
+    # The request page, and an action on it.
+    page.goto(f"/desk/requests/{open_request.reference}/")
+    identity = page.locator("details.action-identity")
+    identity.get_by_label("Identity verified").check()
+    identity.get_by_label("Evidence").select_option("customer_details")
+    identity.get_by_role("button", name="Check identity").click()
+    assert "Identity decision recorded." in page.locator(".messages").inner_text()
+    # The desk's stylesheet applies (a blocked stylesheet would leave the default font).
+    assert page.evaluate("getComputedStyle(document.querySelector('.messages')).display")
+
+    # Reports: the charts are SVG drawn on the server, coloured by reports.css.
+    page.goto("/desk/reports/")
+    chart = page.locator("svg.chart").first
+    chart.wait_for()
+    assert chart.bounding_box()["height"] > 0
+    bar_fill = page.evaluate(
+        "getComputedStyle(document.querySelector('svg.chart .primary, svg.chart rect')).fill"
+    )
+    assert bar_fill not in ("", "rgb(0, 0, 0)"), bar_fill
+
+    # The print queue, settings, integrations, fulfilment, the letter preview.
+    for url in [
+        "/desk/print/",
+        "/desk/settings/",
+        "/desk/settings/members/",
+        "/desk/settings/integrations/",
+        "/desk/fulfilment/sources/",
+        f"/desk/fulfilment/requests/{open_request.pk}/",
+        f"/desk/letters/request/{open_request.pk}/",
+        "/accounts/recovery-codes/",
+    ]:
+        response = page.goto(url)
+        assert response.status == 200, url
+    page.goto(f"/desk/letters/request/{open_request.pk}/new/?kind=acknowledgement")
+    preview = page.locator("iframe.letter-preview")
+    assert preview.bounding_box()["height"] > 500  # sized by a class, not a style attribute
+    page.frame_locator("iframe.letter-preview").locator("body").get_by_text(
+        open_request.reference
+    ).first.wait_for()
+
+    # The admin, as a manager who may use it.
+    for url in (
+        "/admin/",
+        "/admin/dsr/request/",
+        f"/admin/dsr/request/{open_request.pk}/change/",
+        "/admin/dsr/recipient/add/",
+    ):
+        assert page.goto(url).status == 200, url
+    page.get_by_role("heading", name="Add recipient").wait_for()
+
+    # The browsable API: highlighted (the nonce'd style) and its buttons placed by a class.
+    page.goto("/api/v1/requests/")
+    filters = page.get_by_role("button", name="Filters")
+    assert filters.evaluate("element => getComputedStyle(element).cssFloat") == "right"
+    # Swagger UI: served by the app, its script not inline, it renders the operations.
+    page.goto("/api/docs/")
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".opblock").count() >= 5
+    assert "/api/v1/requests/" in page.locator("#swagger-ui").inner_text()
+
+    # A 404 page.
+    assert page.goto(EXPECTED_404).status == 404
+
+    # The subject's side, signed out: the form with its proof of work, then a status page.
+    page.context.clear_cookies()
+    page.goto("/openmotics/request/?lang=en")
+    page.get_by_label("Access (Art. 15)").check()
+    page.get_by_label("Your name").fill("Lotte de Vries")
+    page.get_by_label("Your e-mail address").fill("lotte@example.com")
+    page.get_by_role("button", name="Send my request").click()
+    page.get_by_role("heading", name="Check your mailbox").wait_for()
+    submitted = Request.objects.get(subject_email="lotte@example.com")
+    assert submitted.status == Status.UNVERIFIED
+    page.goto(f"/r/{open_request.public_token}/")
+    page.get_by_text(open_request.reference).first.wait_for()
+
+    assert page.problems == [], "\n".join(page.problems)
+
+    # The watch itself works: markup the policy blocks is reported.
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<b style=\"color: red\">x</b>')")
+    page.wait_for_function("document.querySelector('b[style]') !== null")
+    page.wait_for_timeout(200)
+    assert any("style-src-attr" in problem for problem in page.problems), page.problems
