@@ -5,13 +5,16 @@ most 10 MB, a PDF may not carry scripts, automatic actions or embedded files, an
 may also be another kind of file (a polyglot: a PNG that is also an HTML page, a PDF with
 a ZIP archive hidden in its tail).
 
-Every PDF is also parsed and walked object by object, so a script hidden in a compressed
-object stream is found too. Files from the data subject (the public form, the status page)
-are untrusted and are *sanitised* as well: a PDF that cannot be parsed is refused, and
-images are decoded and re-encoded, which drops their metadata (EXIF with GPS position,
-camera serial, comments, ICC profiles) and anything hiding after the image data. Files an
-officer uploads are evidence and are kept byte for byte; one that does not parse is
-checked by the byte scan only.
+Every PDF is also parsed and walked object by object, every page of it, so a script hidden
+in a compressed object stream or on page 140 is found too; a PDF that needs a password to
+open, or has more than MAX_PDF_PAGES pages, is refused. Files from the data subject (the
+public form, the status page) are untrusted and are *sanitised* as well: a PDF that cannot
+be parsed is refused, and images are decoded and re-encoded, which drops their metadata (EXIF
+with GPS position, camera serial, comments, ICC profiles) and anything hiding after the image
+data. Decoding has a pixel budget read from the image's header before a pixel is decoded
+(MAX_IMAGE_PIXELS per image, MAX_SUBMISSION_PIXELS per submission). Files an officer
+uploads are evidence and are kept byte for byte; one that does not parse is checked by the
+byte scan only, and the desk offers it as a download, never inline (`pdf_walked`).
 """
 
 from __future__ import annotations
@@ -20,14 +23,18 @@ import hashlib
 import io
 import os
 import re
+import time
 import unicodedata
 import uuid
+import warnings
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
 from dsr import audit, crypto
 from dsr.models import Attachment, AttachmentKind, EventKind, Request
@@ -41,12 +48,25 @@ SIGNATURES: tuple[tuple[bytes, str], ...] = (
 MAX_SIZE = 10 * 1024 * 1024
 # Identity documents need to be readable, not poster-sized: larger images are scaled down,
 # and an image whose header promises more pixels than this is refused before decoding
-# (a "decompression bomb" of a few kilobytes can claim gigabytes of pixels).
+# (a "decompression bomb" of a few hundred kilobytes claims 150 MB of pixels; an A4 page
+# scanned at 600 dpi is 35 megapixels). Pillow's own bomb check uses the same number.
 MAX_IMAGE_SIDE = 4000
-MAX_IMAGE_PIXELS = 50_000_000
-MAX_PDF_PAGES = 100
-# Walking a PDF's object graph stops here; a real scan has a few hundred objects.
+MAX_IMAGE_PIXELS = 40_000_000
+# All the images of one submission (the form, an answer) together: decoding is sequential,
+# this bounds the CPU one post can cost.
+MAX_SUBMISSION_PIXELS = 80_000_000
+# Every page of a PDF is walked; past this many pages it is refused rather than half-checked.
+MAX_PDF_PAGES = 500
+# Walking a PDF's object graph stops here; a real scan has a few hundred objects, a
+# 500-page document a few thousand.
 MAX_PDF_OBJECTS = 200_000
+# ... and after this long: a PDF too complex to check in time is refused, never let through.
+MAX_PDF_WALK_SECONDS = 5.0
+
+# Pillow refuses on its own above twice this (DecompressionBombError) and warns above it
+# (DecompressionBombWarning); `_open_image` makes the warning a refusal too. One number for
+# the whole process, so no other code path decodes more than the desk accepts.
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 
 # PDF dictionary keys that run code, act on their own or carry other files.
 PDF_ACTIVE_KEYS = frozenset(
@@ -172,40 +192,57 @@ def _refuse_active_pdf_names(content: bytes) -> None:
             raise _active_pdf_refusal()
 
 
-def _refuse_active_pdf_objects(content: bytes, *, strict: bool) -> None:
-    """Parse the PDF and walk every object reachable from its trailer, including those
-    packed in compressed object streams, which a byte scan cannot see.
+def _encrypted_pdf_refusal() -> AttachmentRejected:
+    return AttachmentRejected(
+        _("This PDF is password-protected; please send it without a password.")
+    )
 
-    `strict` (the subject's files): a PDF that cannot be parsed, is encrypted, has no page
-    or too many is refused. Otherwise (an officer's evidence) such a file is kept as it is,
-    checked by the byte scan only."""
+
+def _refuse_active_pdf_objects(content: bytes, *, strict: bool) -> None:
+    """Parse the PDF and walk every object reachable from its trailer — every page, however
+    many, and the objects packed in compressed object streams, which a byte scan cannot see.
+
+    Whoever sent it, a PDF that parses is walked to the end or refused: one that needs a
+    password to open (one that only protects the owner's rights is opened with the empty
+    password and walked), one with more than MAX_PDF_PAGES pages, or one too large to walk
+    within MAX_PDF_OBJECTS objects and MAX_PDF_WALK_SECONDS. `strict` (the subject's files):
+    a PDF that cannot be parsed, or has no page, is refused too. Otherwise (an officer's
+    evidence) such a file is kept as it is, checked by the byte scan only, and the desk
+    offers it as a download, never inline (`pdf_walked`)."""
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
     unreadable = AttachmentRejected(
         _("The PDF file could not be read. It may be damaged; please send a new copy.")
     )
+    too_complex = AttachmentRejected(
+        _(
+            "The PDF file is too large for us to check. Please send only the pages we "
+            "need, or save it as a new PDF (for example with “Print to PDF”)."
+        )
+    )
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
         encrypted = reader.is_encrypted
-        pages = 0 if encrypted else len(reader.pages)
+        if encrypted and not reader.decrypt(""):
+            raise _encrypted_pdf_refusal()
+        pages = len(reader.pages)
+    except AttachmentRejected:
+        raise
     except Exception as exc:  # hostile input: any parser failure means "unreadable"
         if strict:
             raise unreadable from exc
         return
-    if not strict and (encrypted or pages == 0 or pages > MAX_PDF_PAGES):
-        return
-    if encrypted:
-        raise AttachmentRejected(
-            _("The PDF file is protected with a password. Please send it without one.")
-        )
-    if pages == 0:
-        raise unreadable
     if pages > MAX_PDF_PAGES:
         raise AttachmentRejected(
             _("The PDF file has more than %(count)d pages.") % {"count": MAX_PDF_PAGES}
         )
+    if pages == 0:
+        if strict:
+            raise unreadable
+        return
 
+    deadline = time.monotonic() + MAX_PDF_WALK_SECONDS
     seen: set[tuple[int, int]] = set()
     pending: list[object] = [reader.trailer]
     walked = 0
@@ -218,10 +255,8 @@ def _refuse_active_pdf_objects(content: bytes, *, strict: bool) -> None:
                 seen.add((item.idnum, item.generation))
                 item = item.get_object()
             walked += 1
-            if walked > MAX_PDF_OBJECTS:
-                if strict:
-                    raise unreadable
-                return
+            if walked > MAX_PDF_OBJECTS or (walked % 256 == 0 and time.monotonic() > deadline):
+                raise too_complex
             if isinstance(item, DictionaryObject):
                 for key, value in item.items():
                     if key in PDF_ACTIVE_KEYS:
@@ -233,51 +268,121 @@ def _refuse_active_pdf_objects(content: bytes, *, strict: bool) -> None:
                 pending.extend(item)
     except AttachmentRejected:
         raise
-    except Exception as exc:
+    except Exception as exc:  # a broken object deep in the file: as if it did not parse
         if strict:
             raise unreadable from exc
 
 
-def _reencode_image(content: bytes, content_type: str) -> bytes:
-    """Decode and encode again: only pixels survive, no metadata, no trailing payload."""
-    from PIL import Image, ImageOps
+def pdf_walked(content: bytes) -> bool:
+    """Whether a stored PDF passes every check a subject's PDF passes today: parsed, every
+    page and object walked in time, nothing active. Only such a PDF is shown inline in the
+    desk; any other (an officer's unparseable evidence, a file stored before these checks)
+    is offered as a download. The verdict is kept in the cache by the file's hash."""
+    key = f"attachments:pdf-walked:1:{hashlib.sha256(content).hexdigest()}"
+    verdict = cache.get(key)
+    if verdict is None:
+        try:
+            _refuse_active_pdf_names(content)
+            _refuse_active_pdf_objects(content, strict=True)
+            verdict = True
+        except AttachmentRejected:
+            verdict = False
+        cache.set(key, verdict, timeout=30 * 86400)
+    return bool(verdict)
 
+
+def _pixel_refusal() -> AttachmentRejected:
+    return AttachmentRejected(
+        _(
+            "The image is too large in pixels: we accept at most %(megapixels)d megapixels "
+            "(for example 8000 × 5000). Please send a smaller photo or scan."  # noqa: RUF001
+        )
+        % {"megapixels": MAX_IMAGE_PIXELS // 1_000_000}
+    )
+
+
+def submission_pixels_refusal() -> AttachmentRejected:
+    """All the images of one submission together promise more pixels than the budget."""
+    return AttachmentRejected(
+        _(
+            "Together, the images are too large in pixels: we accept at most %(megapixels)d "
+            "megapixels in one message. Please send fewer or smaller photos or scans."
+        )
+        % {"megapixels": MAX_SUBMISSION_PIXELS // 1_000_000}
+    )
+
+
+def _open_image(content: bytes, content_type: str) -> Image.Image:
+    """Open an image lazily (Pillow reads the header, not the pixels) and refuse it if the
+    header promises more than the pixel budget, before anything is decoded."""
     unreadable = AttachmentRejected(
         _("The image could not be read. It may be damaged; please send a new copy.")
     )
     expected_format = "JPEG" if content_type == "image/jpeg" else "PNG"
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            if image.format != expected_format:
-                raise unreadable
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise AttachmentRejected(
-                    _("The image has too many pixels (at most %(megapixels)d megapixels).")
-                    % {"megapixels": MAX_IMAGE_PIXELS // 1_000_000}
-                )
-            if expected_format == "JPEG":
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content), formats=[expected_format])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _pixel_refusal() from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise unreadable from exc
+    width, height = image.size
+    if image.format != expected_format or width <= 0 or height <= 0:
+        image.close()
+        raise unreadable
+    if width * height > MAX_IMAGE_PIXELS:
+        image.close()
+        raise _pixel_refusal()
+    return image
+
+
+def image_pixels(content: bytes) -> int:
+    """How many pixels decoding this file would make, from its header only: 0 for a file
+    that is not a JPEG or PNG. An image over the budget for one image is refused here."""
+    content_type = sniff_content_type(content)
+    if content_type not in ("image/jpeg", "image/png"):
+        return 0
+    with _open_image(content, content_type) as image:
+        width, height = image.size
+    return width * height
+
+
+def _reencode_image(content: bytes, content_type: str) -> bytes:
+    """Decode and encode again: only pixels survive, no metadata, no trailing payload."""
+    unreadable = AttachmentRejected(
+        _("The image could not be read. It may be damaged; please send a new copy.")
+    )
+    try:
+        with _open_image(content, content_type) as opened:
+            if opened.format == "JPEG":
                 # Let the JPEG decoder scale down while decoding: far less memory and time.
-                image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-            image.load()
+                opened.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+            opened.load()
+            image = opened
+            if image.mode == "P":  # palette and 1-bit images scale well only as colours
+                image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+            elif image.mode == "1":
+                image = image.convert("L")
+            # Scale down first (in place), so the copies below are of the small image.
+            image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
             upright = ImageOps.exif_transpose(image)
     except AttachmentRejected:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise unreadable from exc
 
-    if expected_format == "JPEG":
+    if content_type == "image/jpeg":
         mode = "L" if upright.mode in ("1", "L", "LA", "I", "I;16") else "RGB"
     else:
         has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
         grey = upright.mode in ("1", "L", "LA", "I", "I;16")
         mode = ("LA" if has_alpha else "L") if grey else ("RGBA" if has_alpha else "RGB")
     upright = upright.convert(mode)
-    upright.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
     # A fresh image from the raw pixels: no `info` (EXIF, XMP, comments, ICC) to carry over.
     pixels_only = Image.frombytes(mode, upright.size, upright.tobytes())
     output = io.BytesIO()
-    if expected_format == "JPEG":
+    if content_type == "image/jpeg":
         pixels_only.save(output, "JPEG", quality=90, optimize=True)
     else:
         pixels_only.save(output, "PNG")

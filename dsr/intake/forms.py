@@ -43,9 +43,9 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Up to MAX_FILES files, each judged by `dsr.attachments.file_check`.
-
-    Cleans to a list of `CheckedFile`s; one error per refused file, naming the file."""
+    """Up to MAX_FILES files. Cleaning only counts them and cleans to the uploads, unopened:
+    the view opens and judges them (`UploadForm.files_check`) only after the rate limits and
+    the challenge have passed, so a sender who has not passed them costs no decoding."""
 
     widget = MultipleFileInput
 
@@ -54,32 +54,57 @@ class MultipleFileField(forms.FileField):
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", ".pdf,.jpg,.jpeg,.png")
 
-    def clean(self, data: object, initial: object = None) -> list[CheckedFile]:
+    def clean(self, data: object, initial: object = None) -> list[UploadedFile]:
         uploads = [item for item in (data or []) if isinstance(item, UploadedFile)]
         if len(uploads) > MAX_FILES:
             raise forms.ValidationError(
                 gettext("You can send at most %(count)d files.") % {"count": MAX_FILES},
                 code="too_many",
             )
-        checked, errors = [], []
-        for upload in uploads:
-            name = attachments.clean_file_name(upload.name or "")
-            try:
-                if upload.size > attachments.MAX_SIZE:  # refused before it is read
-                    raise AttachmentRejected(gettext("The file is larger than 10 MB."))
-                content = upload.read()
-                checked.append(attachments.file_check(content, name, sanitise=True))
-            except AttachmentRejected as rejected:
-                errors.append(
-                    forms.ValidationError(
-                        "%(name)s: %(reason)s",
-                        params={"name": name, "reason": str(rejected)},
-                        code="rejected",
-                    )
-                )
-        if errors:
-            raise forms.ValidationError(errors)
-        return checked
+        return uploads
+
+
+def _rejection(name: str, rejected: AttachmentRejected) -> forms.ValidationError:
+    return forms.ValidationError(
+        "%(name)s: %(reason)s", params={"name": name, "reason": str(rejected)}, code="rejected"
+    )
+
+
+def uploads_check(uploads: list[UploadedFile]) -> list[CheckedFile]:
+    """Open and judge each upload with `dsr.attachments.file_check` (sanitised: the subject's
+    files); raise one ValidationError per refused file, naming it.
+
+    Every image's header is read before any image is decoded: one over the pixel budget is
+    refused undecoded, and so are all of them when together they are over the budget of a
+    submission."""
+    contents, errors = [], []
+    pixels = 0
+    for upload in uploads:
+        name = attachments.clean_file_name(upload.name or "")
+        try:
+            if upload.size > attachments.MAX_SIZE:  # refused before it is read
+                raise AttachmentRejected(gettext("The file is larger than 10 MB."))
+            content = upload.read()
+            pixels += attachments.image_pixels(content)
+        except AttachmentRejected as rejected:
+            errors.append(_rejection(name, rejected))
+            continue
+        contents.append((name, content))
+    if errors:
+        raise forms.ValidationError(errors)
+    if pixels > attachments.MAX_SUBMISSION_PIXELS:
+        raise forms.ValidationError(
+            str(attachments.submission_pixels_refusal()), code="too_many_pixels"
+        )
+    checked = []
+    for name, content in contents:
+        try:
+            checked.append(attachments.file_check(content, name, sanitise=True))
+        except AttachmentRejected as rejected:
+            errors.append(_rejection(name, rejected))
+    if errors:
+        raise forms.ValidationError(errors)
+    return checked
 
 
 class SubjectForm(forms.Form):
@@ -90,8 +115,30 @@ class SubjectForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class SubmissionForm(SubjectForm):
+class UploadForm(SubjectForm):
+    """A subject's form with files: `is_valid()` checks the text and counts the files;
+    `files_check()`, called once the view has applied its limits, opens and judges them."""
+
+    upload_field = ""
+
+    def files_check(self) -> bool:
+        """Replace the uploads in `cleaned_data` by the checked files; False, with the
+        errors on the field, if any file is refused."""
+        if self.upload_field not in self.fields:
+            return True
+        uploads = self.cleaned_data.get(self.upload_field) or []
+        try:
+            self.cleaned_data[self.upload_field] = uploads_check(uploads)
+        except forms.ValidationError as refused:
+            self.add_error(self.upload_field, refused)
+            return False
+        return True
+
+
+class SubmissionForm(UploadForm):
     """The public request form of one organisation."""
+
+    upload_field = "documents"
 
     rights = forms.MultipleChoiceField(
         label=_("What would you like us to do?"),
@@ -187,8 +234,10 @@ class SubmissionForm(SubjectForm):
         ]
 
 
-class AnswerForm(SubjectForm):
+class AnswerForm(UploadForm):
     """The subject's answer to an officer's question, with optional files."""
+
+    upload_field = "files"
 
     message = forms.CharField(
         label=_("Your answer"),

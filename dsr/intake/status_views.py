@@ -144,7 +144,8 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         request, organization, preferred=found.language, chosen=request.POST.get("lang")
     )
     form = AnswerForm(request.POST, request.FILES, prefix=found.reference)
-    if not form.is_valid():
+    # The token and the limits were checked above; the files are opened only now.
+    if not form.is_valid() or not form.files_check():
         return _render(request, found, answer_forms={found.pk: form}, status=400)
     try:
         services.answer_record(

@@ -135,19 +135,24 @@ def submission_form(request: HttpRequest, organization_slug: str) -> HttpRespons
         return unreadable
     current = language.activate(request, organization, chosen=request.POST.get("lang"))
     sent_url = _with_language(reverse("intake:sent", args=[organization.slug]), current)
+    # The order is the cost: everything cheap that a bot can fail comes before any uploaded
+    # file is opened (the rate limits, the honeypot, the challenge, the text of the form);
+    # the files are judged last, within their pixel budget.
     form = SubmissionForm(request.POST, request.FILES, organization=organization)
     if form.is_bot:
         log.info("intake: honeypot filled on %s's form; nothing stored", organization.slug)
         return redirect(sent_url)
 
     checked = _check_challenge(request, organization)
-    if not form.is_valid():
+    if checked.proof is None:
+        # The text is shown back with its own errors; the files were never looked at.
+        form = SubmissionForm(request.POST, organization=organization)
+        message = _challenge_message(checked.failure)
+        return _render_form(request, organization, form, checked.shown, message=message, status=400)
+    if not form.is_valid():  # the text only: the files are counted, not opened
         return _render_form(
             request, organization, form, checked.shown, nonce=checked.shown_nonce, status=400
         )
-    if checked.proof is None:
-        message = _challenge_message(checked.failure)
-        return _render_form(request, organization, form, checked.shown, message=message, status=400)
 
     data = form.cleaned_data
     email = data["subject_email"].strip().lower()
@@ -164,6 +169,10 @@ def submission_form(request: HttpRequest, organization_slug: str) -> HttpRespons
             nonce=checked.shown_nonce,
             message=message,
             status=429,
+        )
+    if not form.files_check():
+        return _render_form(
+            request, organization, form, checked.shown, nonce=checked.shown_nonce, status=400
         )
     try:
         challenge.challenge_use(checked.proof)

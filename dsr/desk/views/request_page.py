@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from dsr import audit, broker, workflow
-from dsr.attachments import attachment_read
+from dsr.attachments import attachment_read, pdf_walked
 from dsr.desk import queries
 from dsr.desk.access import allow_methods, desk_view
 from dsr.desk.actions import ACTIONS, fill_template, offered
@@ -177,9 +177,12 @@ def request_file(request: HttpRequest, reference: str, attachment_id: int) -> Ht
             actor=audit.Actor.for_user(request.user),
             data={"attachment": attachment.pk, "sha256": attachment.sha256},
         )
+    # A PDF is shown inline only if it passes today's walk to its last page; any other
+    # (stored before the walk covered it, an officer's unparseable evidence) is downloaded.
+    inline = attachment.content_type != "application/pdf" or pdf_walked(content)
     response = HttpResponse(content, content_type=attachment.content_type)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=False, filename=attachment.original_name
+        as_attachment=not inline, filename=attachment.original_name
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = FILE_CSP + (
