@@ -10,8 +10,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ORGANIZATION_FILTER, ScopedAdmin
+from accounts.admin import ORGANIZATION_FILTER, SameOrganizationForm, ScopedAdmin
+from dsr.desk.settings_forms import ListField
 from dsr.models import (
     Attachment,
     AuditHead,
@@ -83,8 +85,22 @@ class AuditHeadAdmin(ReadOnlyAdmin):
     ]
 
 
+class RecipientAdminForm(SameOrganizationForm):
+    """The categories as the desk's recipients page takes them: a list of short texts."""
+
+    data_categories = ListField(label=_("Data categories received"), required=False)
+
+
+class ProcessingActivityAdminForm(SameOrganizationForm):
+    """The categories as the desk's register page takes them (a list of texts); the
+    recipients, the organisation's own only (checked again on save)."""
+
+    data_categories = ListField(label=_("Categories of personal data"))
+
+
 @admin.register(Recipient)
 class RecipientAdmin(ScopedAdmin):
+    form = RecipientAdminForm
     list_display = ["name", "organization", "kind", "contact_email"]
     list_filter = [ORGANIZATION_FILTER, "kind"]
     search_fields = ["name"]
@@ -92,6 +108,7 @@ class RecipientAdmin(ScopedAdmin):
 
 @admin.register(ProcessingActivity)
 class ProcessingActivityAdmin(ScopedAdmin):
+    form = ProcessingActivityAdminForm
     list_display = ["name", "organization", "legal_basis", "retention"]
     list_filter = [ORGANIZATION_FILTER, "legal_basis"]
     filter_horizontal = ["recipients"]

@@ -70,7 +70,7 @@ def activity_post(activity: ProcessingActivity, recipients: list[int], **overrid
         "organization": str(activity.organization_id),
         "name": activity.name,
         "purpose": activity.purpose,
-        "data_categories": '["contact details"]',
+        "data_categories": "contact details",
         "legal_basis": activity.legal_basis,
         "retention": activity.retention,
         "source": "The data subject",
@@ -147,6 +147,28 @@ def test_a_manager_of_both_organisations_cannot_cross_them_either(
     assert client.post(url, moved).status_code == 200
     activity.refresh_from_db()
     assert activity.organization_id == ours["recipient"].organization_id
+
+
+def test_categories_are_edited_as_the_desk_edits_them(admin_as, manager, ours):
+    """The desk takes a list of texts; a forged JSON object is stored as text, never as an
+    object the letters and Art. 19 notices would trip on."""
+    client = admin_as(manager)
+    activity = ours["activity"]
+    url = reverse("admin:dsr_processingactivity_change", args=[activity.pk])
+    data = activity_post(activity, [], data_categories='{"a": 1}\nbilling, usage')
+    assert client.post(url, data).status_code == 302
+    activity.refresh_from_db()
+    assert activity.data_categories == ['{"a": 1}', "billing", "usage"]
+    recipient = ours["recipient"]
+    response = client.post(
+        reverse("admin:dsr_recipient_change", args=[recipient.pk]),
+        {"organization": str(recipient.organization_id), "name": recipient.name,
+         "kind": "processor", "purpose": "", "contact_email": "", "country": "",
+         "data_categories": "contact details"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    recipient.refresh_from_db()
+    assert recipient.data_categories == ["contact details"]
 
 
 def test_the_platform_operator_sees_everything_but_cannot_cross_organisations(

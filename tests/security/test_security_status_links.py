@@ -135,6 +135,7 @@ def test_a_viewers_desk_pages_carry_no_link_and_no_token(desk_client, viewer, bu
         reverse("desk:queue") + "?status=all",
         reverse("desk:queue_export") + "?status=all",
         reverse("letters:request", args=[busy_request.pk]),
+        reverse("letters:compose", args=[busy_request.pk]) + "?kind=acknowledgement",
         reverse("fulfilment:job", args=[busy_request.pk]),
     ]
     for url in pages:
