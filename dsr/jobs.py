@@ -5,6 +5,7 @@
     step_run      one attempt at a step, resumable, idempotent    (worker, dsr.tasks.job_step_run)
     step_retry    a failed step is queued again                   (officer)
     manual_task_complete / step_callback                          (a person / the system)
+    job_cancel    the request closed: its job and steps stop        (dsr.workflow, when closing)
     steps_requeue_lost                                            (beat: the database is the truth)
 
 The subject's data package (built, downloaded, purged) is in dsr/fulfilment/delivery.py;
@@ -12,8 +13,17 @@ what the jobs did, for the desk and the answer letters, in dsr/fulfilment/record
 
 A step is claimed with a fresh `claim` id and a lease; every checkpoint re-checks the claim,
 so a step is worked by one worker at a time, and a worker that lost its lease stops
-quietly. Terminal transitions (done, failed, impossible) happen under the step's row lock
-together with their Event, so re-running a finished step records nothing twice.
+quietly. Terminal transitions (done, failed, impossible, cancelled) happen under the step's
+row lock together with their Event, so re-running a finished step records nothing twice.
+
+Jobs obey the request (DESIGN.md, "Trust boundaries"): when the request is withdrawn, refused
+or completed, `job_cancel` cancels its planned, queued and waiting steps and the job in the
+closing transaction; a running step sees the closed request at its next checkpoint, before
+its next batch is committed, and ends cancelled with what it did until then as its record.
+Nothing is planned, confirmed, retried or completed by hand on a closed request.
+
+Lock order, everywhere: the request, then the job's steps, then the job, then the audit
+chain's head. The runner locks only the step and the job (`of=("self",)`).
 """
 
 from __future__ import annotations
@@ -40,12 +50,14 @@ from dsr.connectors.base import (
     LeaseLost,
     Outcome,
     PermanentError,
+    RequestClosed,
     Subject,
 )
 from dsr.connectors.http import DONE_ACTION, HttpConnector, signature_valid
 from dsr.models import (
     ACTIVE_STEP_STATUSES,
     ARTICLE_19_RIGHTS,
+    CLOSED_STATUSES,
     EXPORT_RIGHTS,
     FINAL_STEP_STATUSES,
     FULFILMENT_RIGHTS,
@@ -74,6 +86,27 @@ class JobError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def _closed_message(request: Request) -> str:
+    return _(
+        "This request is closed (%(status)s): nothing more runs in the systems for a closed "
+        "request."
+    ) % {"status": request.get_status_display()}
+
+
+def _request_locked(request_id: int) -> Request:
+    """The request under its row lock, taken first (see the lock order above)."""
+    return (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=request_id)
+    )
+
+
+def _refuse_if_closed(request: Request) -> None:
+    if request.status in CLOSED_STATUSES:
+        raise JobError(_closed_message(request))
 
 
 def _lease() -> timedelta:
@@ -139,6 +172,7 @@ def job_plan(
             _("The right '%(right)s' is answered by letter, not carried out in the systems.")
             % {"right": request.get_right_display()}
         )
+    _refuse_if_closed(request)
     if request.status != Status.IN_PROGRESS:
         raise JobError(
             _("Fulfilment starts once identity is verified and the request is in progress.")
@@ -163,6 +197,12 @@ def job_plan(
 
     now = timezone.now()
     with transaction.atomic():
+        locked = _request_locked(request.pk)
+        if locked.status != Status.IN_PROGRESS:
+            _refuse_if_closed(locked)
+            raise JobError(
+                _("Fulfilment starts once identity is verified and the request is in progress.")
+            )
         job, _created = Job.objects.select_for_update().get_or_create(
             request=request, right=request.right, defaults={"planned_at": now}
         )
@@ -206,10 +246,12 @@ def job_plan(
 def job_confirm(*, job: Job, actor: audit.Actor) -> Job:
     """The officer saw the dry run and confirms: every step is queued."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().select_related("request").get(pk=job.pk)
+        request = _request_locked(job.request_id)
+        _refuse_if_closed(request)
+        job = Job.objects.select_for_update(of=("self",)).select_related("request").get(pk=job.pk)
         if job.status != JobStatus.PLANNED:
             raise JobError(_("This job was confirmed already."))
-        if job.request.status != Status.IN_PROGRESS:
+        if request.status != Status.IN_PROGRESS:
             raise JobError(_("The request is no longer in progress."))
         step_ids = list(job.steps.values_list("pk", flat=True))
         if not step_ids:
@@ -243,6 +285,7 @@ class _Context:
     def __init__(self, step: JobStep, claim: str) -> None:
         self.step_id = step.pk
         self.job_id = step.job_id
+        self.request_id = step.job.request_id
         self.claim = claim
         self.state: dict[str, Any] = json.loads(json.dumps(step.state or {}))
         self.subject = subject_of(step.job.request)
@@ -252,6 +295,14 @@ class _Context:
         self.callback_url = settings.SITE_URL + reverse("fulfilment:callback", args=[step.token])
 
     def checkpoint(self, *, rows_done: int | None = None, rows_total: int | None = None) -> None:
+        # Before every batch is committed: is the request still open, the job still running?
+        carry_on = (
+            Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING)
+            .exclude(request__status__in=CLOSED_STATUSES)
+            .exists()
+        )
+        if not carry_on:
+            raise RequestClosed(f"step {self.step_id}: its request was closed")
         values: dict[str, Any] = {"state": self.state, "lease_until": timezone.now() + _lease()}
         if rows_done is not None:
             values["rows_done"] = rows_done
@@ -286,12 +337,16 @@ def _claim(step_id: int, *, force: bool = False) -> tuple[JobStep, str] | None:
     claim = uuid.uuid4().hex
     with transaction.atomic():
         step = (
-            JobStep.objects.select_for_update()
+            JobStep.objects.select_for_update(of=("self",))
             .select_related("job__request__organization", "source")
             .filter(pk=step_id)
             .first()
         )
         if step is None or step.status not in ACTIVE_STEP_STATUSES:
+            return None
+        if _request_closed(step):
+            # Left active by a worker that died after the request closed: end it here.
+            _step_cancel(step, state=step.state)
             return None
         if step.job.status != JobStatus.RUNNING:
             return None
@@ -314,9 +369,13 @@ def _claim(step_id: int, *, force: bool = False) -> tuple[JobStep, str] | None:
     return step, claim
 
 
+def _request_closed(step: JobStep) -> bool:
+    return step.job.status == JobStatus.CANCELLED or step.job.request.status in CLOSED_STATUSES
+
+
 def _locked_if_claimed(step_id: int, claim: str) -> JobStep | None:
     step = (
-        JobStep.objects.select_for_update()
+        JobStep.objects.select_for_update(of=("self",))
         .select_related("job__request__organization", "source")
         .get(pk=step_id)
     )
@@ -336,6 +395,9 @@ def step_run(*, step_id: int) -> float | None:
     context = _Context(step, claim)
     try:
         outcome = connector.run(context)
+    except RequestClosed:
+        _step_stop(step.pk, claim, context.state)
+        return None
     except LeaseLost:
         return None
     except (ConfigError, PermanentError) as error:
@@ -362,6 +424,9 @@ def _step_outcome(step_id: int, claim: str, outcome: Outcome, context: _Context)
         step = _locked_if_claimed(step_id, claim)
         if step is None:
             return None
+        if _request_closed(step):
+            _step_cancel(step, state=context.state)
+            return None
         step.status = StepStatus.WAITING
         step.state = context.state
         step.claim = ""
@@ -383,12 +448,66 @@ def _step_requeue(step_id: int, claim: str, error: str, delay: float) -> bool:
         step = _locked_if_claimed(step_id, claim)
         if step is None:
             return False
+        if _request_closed(step):
+            _step_cancel(step, state=step.state)
+            return False
         step.status = StepStatus.QUEUED
         step.claim = ""
         step.last_error = error[:4000]
         step.lease_until = timezone.now() + timedelta(seconds=delay) + _lease()
         step.save(update_fields=["status", "claim", "last_error", "lease_until"])
     return True
+
+
+def _step_stop(step_id: int, claim: str, state: dict[str, Any]) -> None:
+    """The runner met the closed request at a checkpoint: the step ends cancelled."""
+    with transaction.atomic():
+        step = _locked_if_claimed(step_id, claim)
+        if step is not None:
+            _step_cancel(step, state=state)
+
+
+def _step_cancel(step: JobStep, *, state: dict[str, Any], actor: audit.Actor | None = None) -> None:
+    """End a locked step cancelled, its record what it did until now (from `state`).
+
+    With an `actor`, the request's closing cancels it and `job_cancel` records one Event for
+    the job; without, the step stopped on its own (a checkpoint, a claim) and records its own.
+    Export files already written are deleted: no package is made for a closed request."""
+    entries = (
+        connector_for(step.source).record_so_far(state or {}, step.job.right)
+        if step.status != StepStatus.PLANNED
+        else []
+    )
+    was = step.status
+    step.status = StepStatus.CANCELLED
+    step.result = [entry.as_dict() for entry in entries]
+    step.state = state
+    step.claim = ""
+    step.lease_until = None
+    step.finished_at = timezone.now()
+    step.rows_done = max(step.rows_done, sum(entry.rows or 0 for entry in entries))
+    step.save()
+    files = list((state or {}).get("files", []))
+    if files:
+        from dsr.fulfilment.packages import parts_delete
+
+        transaction.on_commit(lambda: parts_delete(files))
+    if actor is not None:
+        return
+    audit.record(
+        organization=step.job.request.organization,
+        kind=EventKind.FULFILMENT_STEP_CANCELLED,
+        actor=audit.Actor.system("fulfilment"),
+        request=step.job.request,
+        data={
+            "source": step.source.name,
+            "connector": step.source.kind,
+            "was": was,
+            "request_status": step.job.request.status,
+            "entries": _entries_data(entries),
+        },
+    )
+    _job_refresh(step.job_id)
 
 
 def _entries_data(entries: list[Entry]) -> list[dict[str, Any]]:
@@ -466,11 +585,32 @@ def _step_fail(step_id: int, claim: str, error: str) -> bool:
 
 def _job_refresh(job_id: int) -> None:
     """Finish the job when its last step ended (inside the step's transaction)."""
-    job = Job.objects.select_for_update().select_related("request__organization").get(pk=job_id)
+    job = (
+        Job.objects.select_for_update(of=("self",))
+        .select_related("request__organization")
+        .get(pk=job_id)
+    )
     statuses = list(job.steps.values_list("status", flat=True))
     if job.status != JobStatus.RUNNING or not all(s in FINAL_STEP_STATUSES for s in statuses):
         return
     now = timezone.now()
+    if job.request.status in CLOSED_STATUSES or StepStatus.CANCELLED in statuses:
+        # Closed without `job_cancel` (or a step stopped on its own): no package, no notices.
+        job.status = JobStatus.CANCELLED
+        job.finished_at = now
+        job.save(update_fields=["status", "finished_at"])
+        audit.record(
+            organization=job.request.organization,
+            kind=EventKind.FULFILMENT_CANCELLED,
+            actor=audit.Actor.system("fulfilment"),
+            request=job.request,
+            data={
+                "right": job.right,
+                "request_status": job.request.status,
+                **{status: statuses.count(status) for status in sorted(set(statuses))},
+            },
+        )
+        return
     job.status = JobStatus.FINISHED
     job.finished_at = now
     if job.right in EXPORT_RIGHTS and StepStatus.DONE in statuses:
@@ -495,13 +635,19 @@ def _job_refresh(job_id: int) -> None:
 
 
 def step_retry(*, step: JobStep, actor: audit.Actor) -> JobStep:
-    """Queue a failed step again; a SQL step resumes where it stopped, an HTTP one calls anew."""
+    """Queue a failed step again; a SQL step resumes where it stopped, an HTTP one calls anew.
+
+    Refused once the request is closed: nothing more runs for it."""
     with transaction.atomic():
+        request = _request_locked(step.job.request_id)
+        _refuse_if_closed(request)
         step = (
-            JobStep.objects.select_for_update()
+            JobStep.objects.select_for_update(of=("self",))
             .select_related("source", "job__request")
             .get(pk=step.pk)
         )
+        if step.job.status == JobStatus.CANCELLED:
+            raise JobError(_closed_message(request))
         if step.status != StepStatus.FAILED:
             raise JobError(_("Only a failed step can be retried."))
         step.status = StepStatus.QUEUED
@@ -512,7 +658,7 @@ def step_retry(*, step: JobStep, actor: audit.Actor) -> JobStep:
         if step.source.kind == ConnectorKind.HTTP:
             step.state = {}
         step.save()
-        job = Job.objects.select_for_update().get(pk=step.job_id)
+        job = Job.objects.select_for_update(of=("self",)).get(pk=step.job_id)
         if job.status == JobStatus.FINISHED:
             job.status = JobStatus.RUNNING
             job.finished_at = None
@@ -557,8 +703,9 @@ def manual_task_complete(*, step: JobStep, actor: audit.Actor, done: bool, note:
     if not note:
         raise JobError(_("Write a note: what was done, or why it is impossible."))
     with transaction.atomic():
+        _refuse_if_closed(_request_locked(step.job.request_id))
         locked = (
-            JobStep.objects.select_for_update()
+            JobStep.objects.select_for_update(of=("self",))
             .select_related("source", "job__request__organization")
             .get(pk=step.pk)
         )
@@ -614,6 +761,66 @@ def step_callback(*, token: str, body: bytes, timestamp: str, signature: str) ->
     else:
         _step_finish(step.pk, claim, outcome.entries, state=context.state)
     return JobStep.objects.get(pk=step.pk).status
+
+
+# --- the request closes ---------------------------------------------------------------------
+
+
+def job_cancel(*, request: Request, actor: audit.Actor) -> list[Job]:
+    """The request is being closed (withdrawn, refused, completed): stop its jobs.
+
+    Called by dsr.workflow inside the closing transaction, with the request locked. Planned,
+    queued and waiting steps end cancelled (each with what it did so far as its record) and
+    the job with them; one Event per job, by whoever closed the request, lists per source
+    what was done until then. A running step is left to its worker, which stops at its next
+    checkpoint (before its next batch is committed) and records the rest."""
+    cancelled = []
+    for job_id in Job.objects.filter(
+        request=request, status__in=[JobStatus.PLANNED, JobStatus.RUNNING]
+    ).values_list("pk", flat=True):
+        steps = list(
+            JobStep.objects.select_for_update(of=("self",))
+            .select_related("source", "job__request__organization")
+            .filter(job_id=job_id)
+            .order_by("pk")
+        )
+        job = Job.objects.select_for_update(of=("self",)).get(pk=job_id)
+        if job.status not in (JobStatus.PLANNED, JobStatus.RUNNING):
+            continue
+        confirmed = job.status == JobStatus.RUNNING
+        sources = []
+        for step in steps:
+            was = step.status
+            if was in (StepStatus.PLANNED, StepStatus.QUEUED, StepStatus.WAITING):
+                _step_cancel(step, state=step.state, actor=actor)
+            sources.append(
+                {"source": step.source.name, "was": was, "status": step.status,
+                 "rows_done": step.rows_done}
+            )  # fmt: skip
+        job.status = JobStatus.CANCELLED
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "finished_at"])
+        statuses = [item["status"] for item in sources]
+        audit.record(
+            organization=request.organization,
+            kind=EventKind.FULFILMENT_CANCELLED,
+            actor=actor,
+            request=request,
+            data={
+                "right": job.right,
+                "confirmed": confirmed,
+                "request_status": request.status,
+                "sources": sources,
+                **{status: statuses.count(status) for status in sorted(set(statuses))},
+            },
+        )
+        cancelled.append(job)
+    return cancelled
+
+
+def job_running(request: Request) -> bool:
+    """Whether a confirmed job of the request still has work under way."""
+    return Job.objects.filter(request=request, status=JobStatus.RUNNING).exists()
 
 
 # --- the sweep ------------------------------------------------------------------------------

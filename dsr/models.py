@@ -385,6 +385,9 @@ class EventKind(models.TextChoices):
     FULFILMENT_STEP_IMPOSSIBLE = "fulfilment.step_impossible", _("Fulfilment step impossible")
     FULFILMENT_STEP_RETRIED = "fulfilment.step_retried", _("Fulfilment step retried")
     FULFILMENT_FINISHED = "fulfilment.finished", _("Fulfilment finished")
+    # The request closed (withdrawn, refused, completed) before its job ended.
+    FULFILMENT_CANCELLED = "fulfilment.cancelled", _("Fulfilment cancelled")
+    FULFILMENT_STEP_CANCELLED = "fulfilment.step_cancelled", _("Fulfilment step stopped")
     PACKAGE_CREATED = "package.created", _("Data package created")
     PACKAGE_DOWNLOADED = "package.downloaded", _("Data package downloaded")
     PACKAGE_DELETED = "package.deleted", _("Data package deleted")
@@ -1124,6 +1127,7 @@ class JobStatus(models.TextChoices):
     PLANNED = "planned", _("Dry run, waiting for confirmation")
     RUNNING = "running", _("Running")
     FINISHED = "finished", _("Finished")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class StepStatus(models.TextChoices):
@@ -1134,10 +1138,18 @@ class StepStatus(models.TextChoices):
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
     IMPOSSIBLE = "impossible", _("Impossible")
+    # The request closed: never started, or stopped at its next checkpoint (its record says
+    # what it did until then).
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 ACTIVE_STEP_STATUSES = (StepStatus.QUEUED, StepStatus.RUNNING, StepStatus.WAITING)
-FINAL_STEP_STATUSES = (StepStatus.DONE, StepStatus.FAILED, StepStatus.IMPOSSIBLE)
+FINAL_STEP_STATUSES = (
+    StepStatus.DONE,
+    StepStatus.FAILED,
+    StepStatus.IMPOSSIBLE,
+    StepStatus.CANCELLED,
+)
 
 
 class Job(models.Model):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Organization, User
-from dsr import audit, deadlines, emails, references
+from dsr import audit, deadlines, emails, jobs, references
 from dsr.attachments import attachment_destroy
 from dsr.models import (
     CLOSED_STATUSES,
@@ -194,10 +194,37 @@ def _record(request: Request, kind: str, actor: audit.Actor, data=None, payload=
     )
 
 
-def _close(request: Request, status: str, now: datetime) -> None:
-    _end_pause(request, now)
-    request.status = status
-    request.closed_at = now
+def _close(
+    request: Request, status: str, actor: audit.Actor, kind: str, data=None, payload=None
+) -> None:
+    """Close the locked request and record it; then what must not outlive it goes.
+
+    Its jobs stop in this transaction (planned, queued and waiting steps are cancelled; a
+    running one stops at its next checkpoint), each with an Event by the same actor, and the
+    identity documents still on the request are destroyed (LEGAL.md, "Identity"). The Events
+    are appended at the end, so the audit chain's lock is taken after the jobs' row locks, in
+    the order the step runner takes them (dsr/jobs.py)."""
+    with audit.appended_at_end(request.organization):
+        now = timezone.now()
+        _end_pause(request, now)
+        request.status = status
+        request.closed_at = now
+        request.save()
+        _record(request, kind, actor, data={**(data or {}), **_dates(request)}, payload=payload)
+        jobs.job_cancel(request=request, actor=actor)
+        _identity_documents_destroy(
+            request, actor, f"request {status} (LEGAL.md, Identity: the document goes)"
+        )
+
+
+def _identity_documents_destroy(request: Request, actor: audit.Actor, reason: str) -> list:
+    """Destroy the request's identity documents, keeping each one's hash (LEGAL.md, "Identity")."""
+    documents = list(
+        request.attachments.filter(kind=AttachmentKind.IDENTITY_PROOF, destroyed_at__isnull=True)
+    )
+    for document in documents:
+        attachment_destroy(attachment=document, actor=actor, reason=reason)
+    return documents
 
 
 # --- creating requests ---------------------------------------------------------------------
@@ -356,8 +383,10 @@ def identity_decide(
 ) -> Request:
     """Record the identity decision (LEGAL.md, "Identity").
 
-    When verified, every identity document on the request is destroyed and the
+    Verified or not, every identity document on the request is destroyed and the
     event keeps only who decided, when, the kind of evidence and the files' hashes.
+    After a failed decision the officer may ask again: documents sent with the answer
+    are identity proof, destroyed by the next decision (or when the request closes).
     """
     request = _lock(request, "decide_identity", actor)
     if evidence not in EvidenceKind.values:
@@ -384,11 +413,7 @@ def identity_decide(
         },
         payload={"note": note} if note else None,
     )
-    if verified:
-        for document in documents:
-            attachment_destroy(
-                attachment=document, actor=actor, reason="identity decided (LEGAL.md, Identity)"
-            )
+    _identity_documents_destroy(request, actor, "identity decided (LEGAL.md, Identity)")
     return request
 
 
@@ -536,15 +561,23 @@ def request_complete(
             f"Unknown outcome {outcome!r}; choose one of {', '.join(Outcome.values)}."
         )
     note = _text(note, "The note", required=outcome == Outcome.PARTIALLY_FULFILLED)
+    if jobs.job_running(request):
+        raise TransitionNotAllowed(
+            "complete",
+            request,
+            [action for action in allowed_actions(request) if action != "complete"],
+            "a request whose job is still running in the systems (the answer must say what "
+            "was done: wait until every system has finished, or record a manual task as "
+            "impossible)",
+        )
     request.outcome = outcome
     request.outcome_note = note
-    _close(request, Status.COMPLETED, timezone.now())
-    request.save()
-    _record(
+    _close(
         request,
-        EventKind.COMPLETED,
+        Status.COMPLETED,
         actor,
-        data={"outcome": outcome, **_dates(request)},
+        EventKind.COMPLETED,
+        data={"outcome": outcome},
         payload={"note": note} if note else None,
     )
     return request
@@ -572,13 +605,12 @@ def request_refuse(
     explanation = _text(explanation, "The explanation", required=ground == RefusalGround.OTHER)
     request.refusal_ground = ground
     request.refusal_explanation = explanation
-    _close(request, Status.REFUSED, timezone.now())
-    request.save()
-    _record(
+    _close(
         request,
-        EventKind.REFUSED,
+        Status.REFUSED,
         actor,
-        data={"ground": ground, **_dates(request)},
+        EventKind.REFUSED,
+        data={"ground": ground},
         payload={"explanation": explanation} if explanation else None,
     )
     return request
@@ -586,15 +618,15 @@ def request_refuse(
 
 @transaction.atomic
 def request_withdraw(*, request: Request, actor: audit.Actor, reason: str = "") -> Request:
+    """Withdrawn by the subject, an officer, the API or the system (never confirmed): from
+    now on nothing runs in the systems for it (dsr/jobs.py, `job_cancel`)."""
     request = _lock(request, "withdraw", actor)
     reason = _text(reason, "The reason", required=False)
-    _close(request, Status.WITHDRAWN, timezone.now())
-    request.save()
-    _record(
+    _close(
         request,
-        EventKind.WITHDRAWN,
+        Status.WITHDRAWN,
         actor,
-        data=_dates(request),
+        EventKind.WITHDRAWN,
         payload={"reason": reason} if reason else None,
     )
     return request

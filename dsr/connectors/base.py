@@ -47,6 +47,13 @@ class LeaseLost(Exception):
     """Another worker took the step over (this one was too slow); stop quietly."""
 
 
+class RequestClosed(LeaseLost):
+    """The request was withdrawn, refused or completed: stop before the next batch.
+
+    Raised by `StepContext.checkpoint`; a connector lets it pass (rolling back the batch in
+    flight) and the step ends cancelled with `record_so_far` as its record."""
+
+
 @dataclass
 class Entry:
     """One line of what happened in a source: the record letters and the officer read.
@@ -147,7 +154,8 @@ class StepContext(Protocol):
     token: str
 
     def checkpoint(self, *, rows_done: int | None = None, rows_total: int | None = None) -> None:
-        """Commit `state` (and progress) and extend the lease; raises LeaseLost."""
+        """Commit `state` (and progress) and extend the lease; raises LeaseLost, or
+        RequestClosed when the request was closed (nothing more may change)."""
 
     def export_table(
         self, *, name: str, label: str, columns: list[str]
@@ -193,6 +201,11 @@ class Connector:
 
     def run(self, context: StepContext) -> Outcome:
         raise NotImplementedError
+
+    def record_so_far(self, state: dict[str, Any], right: str) -> list[Entry]:
+        """What a stopped run did, read from its committed bookmark (a cancelled step's
+        record). Empty where the desk cannot know: a person or the system was doing it."""
+        return []
 
     def poll(self, context: StepContext) -> Outcome:
         """Ask a system that answered 202 whether it is done (http only)."""

@@ -1,0 +1,169 @@
+"""Issue 14, item 3: the subject withdraws an erasure on the status page; nothing more is
+erased afterwards.
+
+Reproduced on the old main: the officer confirms an erasure of 70,000 readings, the subject
+withdraws at `/r/<token>/withdraw/`, the queued steps reach the worker afterwards and erase
+every row; the job stays `running`. Now the withdrawal cancels the queued steps and the job
+in its own transaction (an Event by the subject), and a step already running stops at its
+next checkpoint: the batch in flight is rolled back and the step's record says what was
+erased until then."""
+
+from __future__ import annotations
+
+import pytest
+from jobs_helpers import (
+    BATCH_ROWS,
+    OTHER_READINGS,
+    OTHER_READINGS_SQL,
+    READINGS,
+    SUBJECT_NAME,
+    SUBJECT_READINGS,
+    big_platform,
+    confirmed_erasure,
+    run_queued_steps,
+    scalar,
+    sql_source,
+    withdraw_on_status_page,
+)
+
+from dsr import audit, jobs
+from dsr.models import ActorKind, Event, EventKind, JobStatus, JobStep, Status, StepStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def platform(tmp_path, settings, organization) -> str:
+    url = big_platform(tmp_path, settings)
+    sql_source(organization, url, batch_rows=BATCH_ROWS)
+    return url
+
+
+def test_queued_steps_erase_nothing_after_the_subject_withdrew(
+    platform, organization, make_request, officer_actor
+):
+    job = confirmed_erasure(make_request, officer_actor)
+    assert list(job.steps.values_list("status", flat=True)) == [StepStatus.QUEUED]
+
+    withdraw_on_status_page(job.request)
+    # The broker delivers the step's message after the withdrawal.
+    run_queued_steps(job)
+
+    assert scalar(platform, SUBJECT_READINGS) == READINGS  # not one row erased
+    assert scalar(platform, SUBJECT_NAME) == "Jan Peeters"
+    assert scalar(platform, OTHER_READINGS_SQL) == OTHER_READINGS
+    job.refresh_from_db()
+    step = job.steps.get()
+    assert job.request.status == Status.WITHDRAWN
+    assert job.status == JobStatus.CANCELLED and job.finished_at is not None
+    assert step.status == StepStatus.CANCELLED and step.result == [] and step.rows_done == 0
+    assert step.attempts == 0  # never reached a worker's hands
+
+    cancelled = Event.objects.get(request=job.request, kind=EventKind.FULFILMENT_CANCELLED)
+    assert cancelled.actor_kind == ActorKind.SUBJECT  # whoever closed the request
+    assert cancelled.data["request_status"] == Status.WITHDRAWN
+    assert cancelled.data["sources"] == [
+        {"source": "Customer platform", "was": "queued", "status": "cancelled", "rows_done": 0}
+    ]
+    kinds = list(job.request.events.order_by("sequence").values_list("kind", flat=True))
+    assert kinds[-2:] == [EventKind.WITHDRAWN, EventKind.FULFILMENT_CANCELLED]
+    assert EventKind.FULFILMENT_STEP_DONE not in kinds
+    assert EventKind.FULFILMENT_FINISHED not in kinds
+    # Nothing is left for the sweep to hand to a worker again.
+    assert jobs.steps_requeue_lost() == 0
+    assert audit.verify(organization).ok
+
+
+def test_a_running_step_stops_at_its_next_checkpoint_and_records_what_it_erased(
+    platform, organization, make_request, officer_actor, monkeypatch
+):
+    """The subject withdraws while the worker is between batches of the 70,000 readings."""
+    job = confirmed_erasure(make_request, officer_actor)
+    original = jobs._Context.checkpoint
+    seen: list[int] = []
+
+    def checkpoint(self, *, rows_done=None, rows_total=None):
+        # Three batches are committed; the fourth is applied, not yet committed.
+        if not seen and (rows_done or 0) >= 3 * BATCH_ROWS:
+            assert scalar(platform, SUBJECT_READINGS) == READINGS - 3 * BATCH_ROWS
+            seen.append(rows_done)
+            withdraw_on_status_page(job.request)
+        original(self, rows_done=rows_done, rows_total=rows_total)
+
+    monkeypatch.setattr(jobs._Context, "checkpoint", checkpoint)
+    step = job.steps.get()
+    assert jobs.step_run(step_id=step.pk) is None
+    monkeypatch.undo()
+
+    assert seen == [3 * BATCH_ROWS]
+    # The batch in flight was rolled back; nothing after it ran.
+    assert scalar(platform, SUBJECT_READINGS) == READINGS - 3 * BATCH_ROWS
+    assert scalar(platform, SUBJECT_NAME) == "Jan Peeters"
+    assert scalar(platform, OTHER_READINGS_SQL) == OTHER_READINGS
+    step.refresh_from_db()
+    assert step.status == StepStatus.CANCELLED and step.claim == "" and step.lease_until is None
+    assert step.result == [
+        {
+            "action": "erased",
+            "what": "Power readings (every 15 minutes)",
+            "rows": 3 * BATCH_ROWS,
+            "reason": "",
+            "retention": "",
+        }
+    ]
+    assert step.rows_done == 3 * BATCH_ROWS
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+
+    withdrawn = Event.objects.get(request=job.request, kind=EventKind.FULFILMENT_CANCELLED)
+    assert withdrawn.actor_kind == ActorKind.SUBJECT
+    assert withdrawn.data["sources"][0]["was"] == "running"  # left to stop at its checkpoint
+    stopped = Event.objects.get(request=job.request, kind=EventKind.FULFILMENT_STEP_CANCELLED)
+    assert stopped.actor_kind == ActorKind.SYSTEM
+    assert stopped.data["entries"] == [
+        {"action": "erased", "what": "Power readings (every 15 minutes)", "rows": 3 * BATCH_ROWS}
+    ]
+
+    # The message delivered again (a retry, the sweep): nothing more happens.
+    assert jobs.step_run(step_id=step.pk) is None
+    assert scalar(platform, SUBJECT_READINGS) == READINGS - 3 * BATCH_ROWS
+    assert Event.objects.filter(kind=EventKind.FULFILMENT_STEP_CANCELLED).count() == 1
+    assert audit.verify(organization).ok
+
+
+def test_a_step_whose_worker_died_is_cancelled_when_the_sweep_hands_it_over(
+    platform, organization, make_request, officer_actor, monkeypatch
+):
+    """The worker dies mid-erasure, the subject withdraws, the lease runs out: the next
+    worker does not resume the erasure; the step ends cancelled with its bookmark's rows."""
+    job = confirmed_erasure(make_request, officer_actor)
+    step = job.steps.get()
+    original = jobs._Context.checkpoint
+
+    class Killed(BaseException):
+        pass
+
+    def checkpoint(self, *, rows_done=None, rows_total=None):
+        original(self, rows_done=rows_done, rows_total=rows_total)
+        if (rows_done or 0) >= 2 * BATCH_ROWS:
+            raise Killed  # after a committed checkpoint, as SIGKILL would
+
+    monkeypatch.setattr(jobs._Context, "checkpoint", checkpoint)
+    with pytest.raises(Killed):
+        jobs.step_run(step_id=step.pk)
+    monkeypatch.undo()
+    left = scalar(platform, SUBJECT_READINGS)
+    assert left < READINGS
+    withdraw_on_status_page(job.request)
+    step.refresh_from_db()
+    assert step.status == StepStatus.RUNNING  # its worker would stop at the next checkpoint
+
+    JobStep.objects.filter(pk=step.pk).update(lease_until=step.lease_until.replace(year=2000))
+    assert jobs.steps_requeue_lost() == 1
+    assert jobs.step_run(step_id=step.pk) is None
+
+    assert scalar(platform, SUBJECT_READINGS) == left
+    step.refresh_from_db()
+    assert step.status == StepStatus.CANCELLED
+    assert step.result[0]["action"] == "erased" and step.result[0]["rows"] >= 2 * BATCH_ROWS
+    assert jobs.steps_requeue_lost() == 0
