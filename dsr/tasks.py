@@ -240,8 +240,9 @@ def register_export_build(self, export_id: int) -> str:
 
 
 @shared_task
-def register_export_sweep(older_than_seconds: int = 300) -> int:
-    """Re-enqueue register exports whose task was lost (broker restarted, message dropped)."""
+def register_export_sweep(older_than_seconds: int = 900) -> int:
+    """Re-enqueue register exports whose task was lost (broker restarted, message dropped);
+    15 minutes: longer than the build's retries with back-off take (about 8 minutes)."""
     from datetime import timedelta
 
     from dsr.desk.reports import exports

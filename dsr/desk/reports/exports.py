@@ -198,7 +198,7 @@ def failure_message(exc: BaseException, *, transient: bool) -> str:
     return _("The register could not be made (%(error)s).") % {"error": type(exc).__name__}
 
 
-def exports_lost(older_than: timedelta = timedelta(minutes=5)) -> QuerySet[RegisterExport]:
+def exports_lost(older_than: timedelta = timedelta(minutes=15)) -> QuerySet[RegisterExport]:
     """Exports still being built some minutes after they were asked for: their task was lost."""
     # register_export_building (partial index)
     return RegisterExport.objects.filter(
