@@ -216,9 +216,6 @@ class MembershipInline(ScopedRelationsMixin, admin.TabularInline):
     def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
         return ["user"] if request.user.is_superuser else []
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return []
-
 
 class OrganizationAdminForm(OrganizationForm):
     """The desk's organisation form (its language checks) with the admin's fields."""
