@@ -260,9 +260,13 @@ def test_the_organisation_cannot_be_made_to_build_many_at_once(
 def test_the_sweep_enqueues_an_export_whose_task_was_lost(
     requests_in_period, desk_client, viewer, enqueued, django_capture_on_commit_callbacks
 ):
+    from django.conf import settings
+
     from dsr import tasks
     from dsr.models import RegisterExport
 
+    beat = settings.CELERY_BEAT_SCHEDULE["build-lost-register-exports"]
+    assert beat["task"] == "dsr.tasks.register_export_sweep"
     _ask(desk_client(viewer), django_capture_on_commit_callbacks)
     export = RegisterExport.objects.get()
     assert tasks.register_export_sweep() == 0  # not lost yet
