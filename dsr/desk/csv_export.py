@@ -6,14 +6,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The one rule for every CSV the product writes (the data package uses it too).
+from dsr.spreadsheet import csv_safe
 
-
-def csv_safe(value: object) -> object:
-    """A spreadsheet must never run a subject's name as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+__all__ = ["csv_lines", "csv_safe"]
 
 
 class _Echo:

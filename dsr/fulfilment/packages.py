@@ -2,7 +2,9 @@
 Art. 15 information, zipped and encrypted as a stream (memory does not grow with rows).
 
 Export steps write each table as it is read (`TableExport`); when the job finishes,
-`package_build` copies those parts into one ZIP in storage and deletes them.
+`package_build` copies those parts into one ZIP in storage and deletes them. The CSV holds
+no formula a spreadsheet would run (`dsr.spreadsheet.csv_safe`); the JSON keeps every value
+as the source holds it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.utils.text import slugify
 
 from dsr.fulfilment.streams import EncryptedUpload, stored_chunks
 from dsr.models import DataPackage, Job, ProcessingActivity, Request, StepStatus
+from dsr.spreadsheet import csv_safe
 
 PREVIEW_ROWS = 20
 TEXT_BUFFER_BYTES = 1 << 16
@@ -56,11 +59,18 @@ def _json_default(value: Any) -> Any:
 
 
 def _csv_value(value: Any) -> Any:
+    """A value as the index's preview shows it (HTML, escaped by the template)."""
     if value is None:
         return ""
     if isinstance(value, (str, int, float)):
         return value
     return _json_default(value)
+
+
+def _csv_cell(value: Any) -> Any:
+    """A value as the CSV holds it: what the source holds is data, never a formula a
+    spreadsheet would run (`=HYPERLINK(...)` typed into a webshop); the JSON keeps it as is."""
+    return csv_safe(_csv_value(value))
 
 
 def _text(upload: EncryptedUpload) -> io.TextIOWrapper:
@@ -100,7 +110,7 @@ class TableExport:
         self._json, self._csv_text = _text(self._json_upload), _text(self._csv_upload)
         self._csv = csv.writer(self._csv_text)
         self._json.write("[")
-        self._csv.writerow(self.columns)
+        self._csv.writerow([_csv_cell(column) for column in self.columns])
         return self
 
     def write(self, row: tuple | list) -> None:
@@ -109,7 +119,7 @@ class TableExport:
             ("\n" if not self.rows else ",\n")
             + self._encode(dict(zip(self.columns, values, strict=False)))
         )
-        self._csv.writerow([_csv_value(value) for value in values])
+        self._csv.writerow([_csv_cell(value) for value in values])
         if self.rows < PREVIEW_ROWS:
             self.preview.append([_csv_value(value) for value in values])
         self.rows += 1
