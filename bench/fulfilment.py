@@ -3,11 +3,12 @@
     .venv/bin/python bench/fulfilment.py            # full run (1,000,000 readings)
     .venv/bin/python bench/fulfilment.py --smoke    # seconds; what CI runs
 
-Creates a fresh PostgreSQL database through BENCH_POSTGRES_ADMIN_URL (dropped afterwards)
-with the desk's tables and two identical copies of a customer platform (schemas `desk_copy`
-and `plain_copy`): one subject with LARGE power readings (1,000,000), another with SMALL
-(100,000), and OTHER readings of a customer nobody asks about (4,000,000: the subject is one
-customer among many). Then, in this order:
+Creates two fresh PostgreSQL databases through BENCH_POSTGRES_ADMIN_URL (dropped afterwards):
+the desk's, and beside it the controller's with two identical copies of a customer platform
+(schemas `desk_copy` and `plain_copy`; a data source is never the desk's own database): one
+subject with LARGE power readings (1,000,000), another with SMALL (100,000), and OTHER
+readings of a customer nobody asks about (4,000,000: the subject is one customer among
+many). Then, in this order:
 
 1. export (access) of SMALL and of LARGE readings, each in a child process that runs the
    step and builds the encrypted package; the child reports its time and peak RSS. The LARGE
@@ -55,6 +56,9 @@ def setup_django(database: str) -> None:
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "0" * 40)
     os.environ.setdefault("DSR_ENCRYPTION_KEYS", "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=")
+    # The platform's database is on the bench's own (local) server: let the egress policy
+    # allow it, as an operator allows a controller's internal network.
+    os.environ.setdefault("DSR_EGRESS_ALLOW", "127.0.0.1/32,::1/128")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     import django
 
@@ -134,7 +138,7 @@ def build_platform(database: str, *, large: int, small: int, other: int) -> None
     engine.dispose()
 
 
-def prepare_desk(database: str) -> dict[str, int]:
+def prepare_desk(systems: str) -> dict[str, int]:
     """Migrate, one organisation with its source, and three requests in progress."""
     from django.core.management import call_command
 
@@ -157,7 +161,7 @@ def prepare_desk(database: str) -> dict[str, int]:
         name="Customer platform",
         kind="sql",
         config={**OPENMOTICS_MAP, "schema": SCHEMAS[0]},
-        secrets={"url": database_url(database)},
+        secrets={"url": database_url(systems)},
     )
     jobs_by_name = {}
     for name, right, customer in (
@@ -281,7 +285,7 @@ def timed_plain_delete(database: str, customer: int) -> tuple[float, int]:
         return time.perf_counter() - started, counts[0]
 
 
-def timed_desk_erasure(database: str, job_id: int) -> tuple[float, int]:
+def timed_desk_erasure(systems: str, job_id: int) -> tuple[float, int]:
     from django.urls import reverse
 
     from dsr import audit, jobs
@@ -289,7 +293,7 @@ def timed_desk_erasure(database: str, job_id: int) -> tuple[float, int]:
 
     job = Job.objects.get(pk=job_id)
     job = jobs.job_confirm(job=job, actor=audit.Actor.system("bench"))
-    with connect(database) as conn:
+    with connect(systems) as conn:
         conn.execute("CHECKPOINT")
     step = job.steps.get()
     reverse("fulfilment:callback", args=["warm-up"])  # a worker has its URLs loaded already
@@ -316,26 +320,29 @@ def main() -> None:
 
     large, small, other = (20_000, 2_000, 20_000) if args.smoke else (1_000_000, 100_000, 4_000_000)
     database = f"dsr_bench_fulfilment_{os.getpid()}"
+    systems = f"{database}_systems"
     var_dir = os.environ.get("DSR_VAR_DIR") or tempfile.mkdtemp(prefix="dsr-bench-")
     os.environ["DSR_VAR_DIR"] = var_dir
     admin(f"CREATE DATABASE {database}")
+    admin(f"CREATE DATABASE {systems}")
     try:
         setup_django(database)
-        build_platform(database, large=large, small=small, other=other)
-        job_ids = prepare_desk(database)
+        build_platform(systems, large=large, small=small, other=other)
+        job_ids = prepare_desk(systems)
         from django.db import connections
 
         connections.close_all()
         export_small = run_child(database, job_ids["export_small"])
         export_large = run_child(database, job_ids["export_large"])
-        copy_seconds = timed_copy(database, LARGE_CUSTOMER)
-        plain_seconds, plain_rows = timed_plain_delete(database, LARGE_CUSTOMER)
-        desk_seconds, desk_rows = timed_desk_erasure(database, job_ids["erase_large"])
+        copy_seconds = timed_copy(systems, LARGE_CUSTOMER)
+        plain_seconds, plain_rows = timed_plain_delete(systems, LARGE_CUSTOMER)
+        desk_seconds, desk_rows = timed_desk_erasure(systems, job_ids["erase_large"])
     finally:
         from django.db import connections
 
         connections.close_all()
         admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        admin(f"DROP DATABASE IF EXISTS {systems} WITH (FORCE)")
         if "DSR_VAR_DIR" not in os.environ or var_dir.startswith(tempfile.gettempdir()):
             shutil.rmtree(Path(var_dir) / "media", ignore_errors=True)
 

@@ -324,6 +324,18 @@ CELERY_BEAT_SCHEDULE = {
 PACKAGE_DAYS = envint("DSR_PACKAGE_DAYS", 7, minimum=1)
 PACKAGE_MAX_DOWNLOADS = envint("DSR_PACKAGE_MAX_DOWNLOADS", 5, minimum=1)
 JOB_LEASE_SECONDS = envint("DSR_JOB_LEASE_SECONDS", 300, minimum=2)
+# SQL data sources on SQLite are files inside this directory only (dsr/connectors/
+# sql_policy.py); the desk's own database must not be in it.
+SQL_SOURCE_SQLITE_DIR = Path(
+    envstr("DSR_SQL_SOURCE_SQLITE_DIR", str(VAR_DIR / "sources"))
+).resolve()
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    for _desk_file in (_database["NAME"], _database.get("TEST", {}).get("NAME")):
+        if _desk_file and Path(_desk_file).resolve().is_relative_to(SQL_SOURCE_SQLITE_DIR):
+            raise ImproperlyConfigured(
+                "DSR_SQL_SOURCE_SQLITE_DIR must not hold the desk's own database "
+                f"({_desk_file}): choose a directory of its own, e.g. {VAR_DIR / 'sources'}"
+            )
 
 # E-mail: SMTP when EMAIL_HOST is set; otherwise every message is written to var/mail/
 # so a newcomer can read what the product sends.

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +36,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
+from dsr.connectors import sql_errors, sql_policy
 from dsr.connectors.anonymise import anonymise
 from dsr.connectors.base import (
     ConfigError,
@@ -73,6 +73,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def normalise_url(raw: str) -> sa.URL:
+    """The URL SQLAlchemy understands, with the one driver the desk uses per kind."""
     text = raw.strip()
     if text.startswith("postgres://"):
         text = "postgresql://" + text[len("postgres://") :]
@@ -80,14 +81,19 @@ def normalise_url(raw: str) -> sa.URL:
         url = make_url(text)
     except sa_exc.ArgumentError:
         raise ConfigError("the database URL is not a URL SQLAlchemy understands") from None
-    backend, driver = url.get_backend_name(), url.get_driver_name()
-    if backend == "postgresql" and driver in ("psycopg2", ""):
-        url = url.set(drivername="postgresql+psycopg")
-    elif backend in ("mysql", "mariadb") and driver != "pymysql":
-        url = url.set(drivername=f"{backend}+pymysql")
-    elif backend not in ("postgresql", "mysql", "mariadb", "sqlite"):
+    backend = url.get_backend_name()
+    driver = url.drivername.partition("+")[2]  # '' when the URL names none
+    if backend not in ("postgresql", "mysql", "mariadb", "sqlite"):
         raise ConfigError(f"databases of kind '{backend}' are not supported")
-    return url
+    if backend == "postgresql" and driver in ("psycopg2", "psycopg", ""):
+        return url.set(drivername="postgresql+psycopg")
+    if backend in ("mysql", "mariadb") and driver in ("pymysql", ""):
+        return url.set(drivername=f"{backend}+pymysql")
+    if backend == "sqlite" and driver in ("pysqlite", ""):
+        return url.set(drivername="sqlite")
+    raise ConfigError(
+        f"the driver '{driver}' is not supported; use postgresql://, mysql:// or sqlite://"
+    )
 
 
 def masked_url(raw: str) -> str:
@@ -124,47 +130,40 @@ class SqlConnector(Connector):
         return str(self.secrets.get("hash_key", "")).encode() or b"dsr-desk"
 
     def _engine(self) -> Engine:
+        """An engine for the source's database as the policy allows it (sql_policy.py),
+        checked again on every connection: a source saved before a rule is refused too."""
         raw = self.secrets.get("url", "")
         if not raw:
             raise ConfigError("the source has no database URL")
-        url = normalise_url(raw)
-        backend = url.get_backend_name()
-        connect_args: dict[str, Any] = {}
-        if backend == "sqlite":
-            database = url.database or ""
-            if database and database != ":memory:" and not Path(database).exists():
-                raise TransientError(f"the database file {database} does not exist")
-            connect_args = {"timeout": 30}
-        else:
-            connect_args = {"connect_timeout": int(self.config.get("connect_timeout", 5))}
-        return sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
+        target = sql_policy.checked_target(
+            normalise_url(raw), connect_timeout=int(self.config.get("connect_timeout", 5))
+        )
+        try:
+            return sa.create_engine(
+                target.url, poolclass=NullPool, connect_args=target.connect_args
+            )
+        except (sa_exc.SQLAlchemyError, TypeError, ValueError):
+            raise ConfigError("the database URL cannot be used") from None
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
-        """A connection, with driver errors turned into messages a person can act on."""
-        where = masked_url(self.secrets.get("url", ""))
+        """A connection, with driver errors turned into the class of failure: a page never
+        shows what the driver said (it can name addresses and quote other services)."""
         engine = self._engine()
         try:
             try:
                 connection = engine.connect()
-            except (sa_exc.OperationalError, sa_exc.InterfaceError) as error:
+            except Exception as error:
                 raise TransientError(
-                    f"cannot reach the database {where}: {_first_line(error)}"
+                    f"cannot connect to the database ({sql_errors.connect_failure(error)})"
                 ) from error
             with connection:
                 try:
+                    sql_policy.refuse_if_desk(connection)
                     yield connection
-                except (sa_exc.OperationalError, sa_exc.InterfaceError) as error:
-                    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-                        raise TransientError(
-                            f"lost the connection to {where}: {_first_line(error)}"
-                        ) from error
-                    raise TransientError(
-                        f"database error in {where}: {_first_line(error)}"
-                    ) from error
-                except (sa_exc.ProgrammingError, sa_exc.IntegrityError, sa_exc.DataError) as error:
-                    raise PermanentError(
-                        f"the database {where} does not match the map: {_first_line(error)}"
+                except sa_exc.SQLAlchemyError as error:
+                    raise sql_errors.statement_failure(
+                        error, tables=[spec.table for spec in self.specs]
                     ) from error
         finally:
             engine.dispose()
@@ -202,8 +201,11 @@ class SqlConnector(Connector):
     def validate(self) -> None:
         """Check the map against the real schema: every table and column must exist."""
         specs = self.specs
-        with self.connect() as connection:
-            tables = self._tables(connection)
+        try:
+            with self.connect() as connection:
+                tables = self._tables(connection)
+        except TransientError as error:  # at save time: say why it cannot be checked now
+            raise ConfigError(str(error)) from None
         for spec in specs:
             table = tables[spec.table]
             columns = set(table.c.keys())
@@ -670,9 +672,3 @@ def _python_type(column: sa.Column) -> type | None:
         return column.type.python_type
     except NotImplementedError:
         return None
-
-
-def _first_line(error: Exception) -> str:
-    original = getattr(error, "orig", None) or error
-    text = str(original).strip().splitlines()
-    return text[0] if text else type(original).__name__

@@ -2,10 +2,10 @@
 
 - OpenMotics' customer platform: customers, gateways, a power reading every 15 minutes for
   two years per gateway, invoices (kept 7 years), newsletter subscriptions and support
-  tickets — a SQLite file under var/demo/ by default, schema `demo_openmotics` in the
-  desk's own PostgreSQL database when DATABASE_URL is PostgreSQL. Readings are made only for
-  the subjects of OpenMotics' access, erasure and portability requests (about 70,000 each),
-  inserted in bulk (executemany on SQLite, COPY on PostgreSQL).
+  tickets — a SQLite file in the directory for SQLite sources (DSR_SQL_SOURCE_SQLITE_DIR,
+  `sources/demo/`), whichever database the desk itself uses: a data source is never the
+  desk's own database. Readings are made only for the subjects of OpenMotics' access,
+  erasure and portability requests (about 70,000 each), inserted in bulk.
 - Maxem's portal: accounts and hourly measurements that erasure *anonymises* (the link to
   the account is cut, time and place coarsened), as Maxem's policy describes.
 - HTTP sources served by `manage.py demo_receiver` (the run command starts it), and manual
@@ -23,7 +23,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from django.conf import settings
-from django.db import connection as django_connection
 
 from accounts.models import Organization
 from dsr import audit
@@ -229,20 +228,9 @@ def demo_metadata(schema: str | None) -> tuple[sa.MetaData, dict[str, sa.Table]]
 
 
 def database_url(system: str) -> tuple[str, str | None]:
-    """(SQLAlchemy URL, schema) of a demo system: beside the desk's PostgreSQL database in a
-    schema of its own, or a SQLite file under var/demo/."""
-    if django_connection.vendor == "postgresql":
-        settings_dict = django_connection.settings_dict
-        url = sa.URL.create(
-            "postgresql+psycopg",
-            username=settings_dict.get("USER") or None,
-            password=settings_dict.get("PASSWORD") or None,
-            host=settings_dict.get("HOST") or None,
-            port=int(settings_dict["PORT"]) if settings_dict.get("PORT") else None,
-            database=settings_dict["NAME"],
-        )
-        return url.render_as_string(hide_password=False), f"demo_{system}"
-    folder = Path(settings.VAR_DIR) / "demo"
+    """(SQLAlchemy URL, schema) of a demo system: a SQLite file under the directory for
+    SQLite sources, never beside the desk's own tables (sql_policy refuses those)."""
+    folder = Path(settings.SQL_SOURCE_SQLITE_DIR) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / f'{system}.sqlite3'}", None
 

@@ -9,6 +9,13 @@ from fulfilment_helpers import platform_build, sql_source, sqlite_url, verified
 from dsr.models import Right
 
 
+@pytest.fixture(autouse=True)
+def _sqlite_sources_here(settings, tmp_path) -> None:
+    """The operator's directory for SQLite sources (DSR_SQL_SOURCE_SQLITE_DIR) is the test's
+    own folder: the customer platform below, and the demo's systems, live there."""
+    settings.SQL_SOURCE_SQLITE_DIR = tmp_path
+
+
 @pytest.fixture
 def platform_url(tmp_path) -> str:
     url = sqlite_url(tmp_path / "platform.sqlite3")

@@ -295,8 +295,9 @@ def test_an_unreachable_database_fails_its_step_clearly_and_the_job_goes_on(
     steps = {step.source.name: step for step in job.steps.all()}
     failed = steps["Old CRM"]
     assert failed.status == StepStatus.FAILED
-    assert "cannot reach the database" in failed.last_error
-    assert "127.0.0.1:1/crm" in failed.last_error
+    # The class of failure, never the driver's text (which names addresses and ports).
+    assert "cannot connect to the database (connection refused)" in failed.last_error
+    assert "127.0.0.1" not in failed.last_error
     assert "secret" not in failed.last_error  # the password never shows
     assert "gave up after 2 attempts" in failed.last_error
     assert steps["Customer platform"].status == StepStatus.DONE
