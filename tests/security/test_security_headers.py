@@ -224,6 +224,23 @@ def test_every_settings_admin_and_api_page_in_the_browser_carries_a_strict_polic
     assert_strict(manager_client, ["/api/schema/", "/api/docs/?script"])
 
 
+def test_every_route_of_the_browsable_api_carries_a_strict_policy(manager_client, open_request):
+    """Each route in the browser, POST-only ones too (DRF shows their form on GET's 405)."""
+    from dsr.api.urls import router
+
+    problems = []
+    for route in router.urls:
+        pattern = str(route.pattern).strip("^$")
+        if "letter_id" in pattern:
+            continue  # a PDF, not a page
+        url = "/api/v1/" + re.sub(r"\(\?P<reference>[^)]*\)", open_request.reference, pattern)
+        response = manager_client.get(url, HTTP_ACCEPT="text/html")
+        assert response.status_code in (200, 405), f"{url}: {response.status_code}"
+        assert response["Content-Type"].startswith("text/html"), url
+        problems += strictness_problems(url, response)
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_api_with_a_token_carries_a_strict_policy(token_client, open_request):
     assert_strict(
         token_client,
@@ -283,6 +300,10 @@ def test_error_pages_carry_a_strict_policy(client):
         response = client.get(url)
         assert response.status_code == 404, url
         assert strictness_problems(url, response) == []
+    # Django's own 403 for a form posted without its CSRF token.
+    refused = Client(enforce_csrf_checks=True).post("/accounts/login/", {"email": "x@y.z"})
+    assert refused.status_code == 403
+    assert strictness_problems("CSRF failure", refused) == []
 
 
 def test_a_nonce_is_new_on_every_response(manager_client):
