@@ -1,8 +1,8 @@
 """Keeping the desk itself data-minimal (LEGAL.md, "Accountability"; issue: clockwork).
 
 Five purges, run daily by beat for every organisation:
-- identity documents still on a request some days after it closed (normally they are
-  destroyed at the identity decision; a request withdrawn before one keeps them);
+- identity documents still on a request some days after it closed (a safety net: they are
+  destroyed at every identity decision and at the latest when the request closes);
 - web requests never confirmed: withdrawn after 14 days and their personal data removed;
 - closed requests past the organisation's retention period: reduced to what proof and
   statistics need (reference, right, channel, language, dates, outcome, ground);
