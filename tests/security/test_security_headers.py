@@ -20,7 +20,8 @@ from django.test import Client
 from accounts.models import Role
 from dsr import audit, workflow
 from dsr.api.tokens import api_token_create
-from dsr.models import Request, Right, Status
+from dsr.attachments import attachment_store
+from dsr.models import AttachmentKind, Request, Right, Status
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -334,6 +335,28 @@ document.addEventListener("securitypolicyviolation", (event) => {
 EXPECTED_404 = "/no-such-page/"
 
 
+def blank_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def small_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 80), (200, 210, 230)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def watched_page(browser_context):
     """A page whose policy violations, console errors and script errors are collected."""
@@ -366,6 +389,16 @@ def test_every_area_works_in_chromium_without_a_single_violation(
     page = watched_page
     open_request = make_request(right=Right.ACCESS, subject_name="Ann Example")
     make_request(right=Right.ERASURE, subject_name="Eva Example")
+    # Identity documents the request page shows inline: a PDF in a frame, an image.
+    for name, content in (("passport.pdf", blank_pdf()), ("id-card.png", small_png())):
+        attachment_store(
+            request=open_request,
+            content=content,
+            original_name=name,
+            kind=AttachmentKind.IDENTITY_PROOF,
+            actor=audit.Actor.subject(),
+            uploaded_by_subject=True,
+        )
 
     # The desk: the sign-in with its one-time code step, then the queue.
     desk_login(page, manager)
@@ -381,8 +414,15 @@ def test_every_area_works_in_chromium_without_a_single_violation(
     open_request.refresh_from_db()
     assert open_request.assignee_id == officer.pk
 
-    # The request page, and an action on it.
-    page.goto(f"/desk/requests/{open_request.reference}/")
+    # The request page with the documents inline, and an action on it.
+    with page.expect_response(lambda response: "/files/" in response.url) as framed:
+        page.goto(f"/desk/requests/{open_request.reference}/")
+    assert framed.value.status == 200
+    page.locator("iframe.document-view").wait_for()
+    image = page.locator("img.document-view")
+    image.wait_for()
+    page.wait_for_function("document.querySelector('img.document-view').complete")
+    assert image.evaluate("element => element.naturalWidth") > 0
     identity = page.locator("details.action-identity")
     identity.get_by_label("Identity verified").check()
     identity.get_by_label("Evidence").select_option("customer_details")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,6 +40,8 @@ class Panel:
     url: str
 
 
+# The page shows a PDF identity document in a frame of its own file view (request_file).
+@csp_update({"frame-src": [SELF]})
 def _render_page(
     request: HttpRequest,
     request_obj: Request,
