@@ -223,13 +223,19 @@ def _refuse_active_pdf_objects(content: bytes, *, strict: bool) -> None:
     )
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
-        encrypted = reader.is_encrypted
-        if encrypted and not reader.decrypt(""):
-            raise _encrypted_pdf_refusal()
+        if reader.is_encrypted:
+            try:
+                opened = bool(reader.decrypt(""))
+            except Exception:  # an encryption pypdf cannot open is no better than a password
+                opened = False
+            if not opened:
+                raise _encrypted_pdf_refusal()
         pages = len(reader.pages)
     except AttachmentRejected:
         raise
     except Exception as exc:  # hostile input: any parser failure means "unreadable"
+        if b"/Encrypt" in content:  # too broken to parse, and encrypted: say the latter
+            raise _encrypted_pdf_refusal() from exc
         if strict:
             raise unreadable from exc
         return

@@ -68,6 +68,15 @@ def test_an_encrypted_pdf_is_refused_whoever_uploads_it(sanitise):
 
 
 @pytest.mark.parametrize("sanitise", [True, False], ids=["from-the-subject", "officer-evidence"])
+def test_a_pdf_protecting_only_its_owner_s_rights_is_opened_and_walked(sanitise):
+    assert file_check(pdf_encrypted(""), "statement.pdf", sanitise=sanitise)
+    hidden = pdf_encrypted("", with_script=True)
+    assert b"launchURL" not in hidden  # the script itself is encrypted
+    with pytest.raises(AttachmentRejected, match=ACTIVE_MESSAGE):
+        file_check(hidden, "statement.pdf", sanitise=sanitise)
+
+
+@pytest.mark.parametrize("sanitise", [True, False], ids=["from-the-subject", "officer-evidence"])
 def test_a_script_on_page_140_of_150_is_found(long_with_script, sanitise):
     import io
 

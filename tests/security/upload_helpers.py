@@ -69,13 +69,17 @@ def pdf_pages(count: int, *, javascript_on_page: int | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def pdf_encrypted(user_password: str) -> bytes:
+def pdf_encrypted(user_password: str, *, with_script: bool = False) -> bytes:
     """A one-page PDF encrypted with AES-256; opening it needs `user_password` ("" means
-    anyone may open it, only the owner's rights are protected)."""
-    from pypdf import PdfWriter
+    anyone may open it, only the owner's rights are protected). `with_script`: the page runs
+    a script when opened (its code encrypted; the names around it are not)."""
+    from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
+    if with_script:
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_pages(1, javascript_on_page=1))))
+    else:
+        writer = PdfWriter()
+        writer.add_blank_page(width=200, height=200)
     writer.encrypt(user_password, owner_password="owner-only", algorithm="AES-256")
     buffer = io.BytesIO()
     writer.write(buffer)
