@@ -21,6 +21,8 @@ _CONNECT_CLASSES: tuple[tuple[tuple[str, ...], tuple[int, ...], str], ...] = (
      "authentication failed"),
     (("database \"", "unknown database"), (1049,), "the database does not exist"),
     (("connection refused",), (), "connection refused"),
+    (("name or service not known", "could not translate host name", "nodename nor servname",
+      "temporary failure in name resolution"), (), "the host name does not resolve"),
     (("timeout", "timed out"), (), "timed out"),
     (("ssl", "tls", "certificate"), (2026,), "TLS failed"),
     (("unable to open database file",), (), "the file cannot be opened"),
