@@ -369,15 +369,16 @@ SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp) on every response: desk, admin, API, sign-in, the
 # subject's pages, errors. Everything comes from this site (DESIGN.md: no third-party
-# requests); no inline script, event handler or style, except a tag that carries the
-# response's nonce (DRF's code highlighting, templates/rest_framework/api.html), and the
-# nonce is in the header only on pages that use one. Views that need something else say so
-# with django-csp's decorators: the subject's pages (dsr/intake/http.py) drop connect-src,
-# Swagger UI (dsr/api/urls.py) adds data: images for its stylesheet's icons.
+# requests); no inline script or event handler at all, no inline style except a <style>
+# that carries the response's nonce (DRF's code highlighting, templates/rest_framework/
+# api.html; the nonce is in the header only on pages that use it). Views that need more say
+# so with django-csp's decorators: the subject's pages (dsr/intake/http.py) drop connect-src,
+# Swagger UI (dsr/api/urls.py) adds data: images for its stylesheet's icons, the request
+# page (dsr/desk/views/request_page.py) frames its own identity PDF.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [csp_constants.NONE],
-        "script-src": [csp_constants.SELF, csp_constants.NONCE],
+        "script-src": [csp_constants.SELF],
         "style-src": [csp_constants.SELF, csp_constants.NONCE],
         "img-src": [csp_constants.SELF],
         "font-src": [csp_constants.SELF],
