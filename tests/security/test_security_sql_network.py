@@ -116,6 +116,8 @@ def test_a_sqlite_file_outside_the_operators_directory_is_refused(
         ("postgresql://crm:pw@203.0.113.7/crm?passfile=/root/.pgpass", "passfile"),
         ("postgresql://crm:pw@203.0.113.7/crm?sslkey=/etc/ssl/private/desk.key", "sslkey"),
         ("sqlite:///SOURCES/platform.sqlite3?mode=ro&uri=true", "mode"),
+        ("sqlite:///file:SOURCES/platform.sqlite3", "not a URI"),
+        ("sqlite:///platform.sqlite3", "absolute path"),
         ("postgresql://crm:pw@/crm", "needs a host"),
         ("postgresql://crm:pw@%2Fvar%2Frun%2Fpostgresql/crm", "not a host name"),
         ("postgresql://crm:pw@a.example.com,10.0.0.1/crm", "not a host name"),
@@ -132,6 +134,16 @@ def test_driver_options_and_hosts_outside_the_allow_list_are_refused(
     assert response.status_code == 400
     assert refusal in _page(response)
     assert not DataSource.objects.exists()
+
+
+def test_an_in_memory_sqlite_database_passes_the_policy():
+    """Empty and private to the connection: nothing of the desk or the network in it."""
+    from sqlalchemy.engine import make_url
+
+    from dsr.connectors.sql_policy import checked_target
+
+    assert checked_target(make_url("sqlite://")).url.database is None
+    assert checked_target(make_url("sqlite:///:memory:")).url.database == ":memory:"
 
 
 @pytest.mark.parametrize(
