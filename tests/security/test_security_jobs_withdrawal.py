@@ -10,6 +10,8 @@ erased until then."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from jobs_helpers import (
     BATCH_ROWS,
@@ -167,3 +169,46 @@ def test_a_step_whose_worker_died_is_cancelled_when_the_sweep_hands_it_over(
     assert step.status == StepStatus.CANCELLED
     assert step.result[0]["action"] == "erased" and step.result[0]["rows"] >= 2 * BATCH_ROWS
     assert jobs.steps_requeue_lost() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_stops_the_erasure_when_the_subject_withdraws(
+    tmp_path, settings, organization, make_request, officer_actor, celery_worker, monkeypatch
+):
+    """The worker (Celery's test worker, in a thread, on the configured broker) is erasing
+    the 70,000 readings when the subject withdraws on the status page."""
+    from fulfilment_helpers import wait_for
+
+    url = big_platform(tmp_path, settings)
+    sql_source(organization, url, batch_rows=500)
+    original = jobs._Context.checkpoint
+
+    def unhurried(self, **progress):
+        time.sleep(0.02)  # a production database's batch takes longer than this file's
+        original(self, **progress)
+
+    monkeypatch.setattr(jobs._Context, "checkpoint", unhurried)
+    job = confirmed_erasure(make_request, officer_actor)  # enqueued on commit
+    step = job.steps.get()
+    wait_for(
+        lambda: JobStep.objects.get(pk=step.pk).rows_done >= 5 * 500,
+        timeout=60,
+        what="the worker to be erasing",
+    )
+    withdraw_on_status_page(job.request)
+    wait_for(
+        lambda: JobStep.objects.get(pk=step.pk).status == StepStatus.CANCELLED,
+        timeout=60,
+        what="the worker to stop",
+    )
+
+    left = scalar(url, SUBJECT_READINGS)
+    step.refresh_from_db()
+    assert 0 < left < READINGS
+    assert step.result[0]["action"] == "erased"
+    assert step.result[0]["rows"] == READINGS - left == step.rows_done
+    time.sleep(1)
+    assert scalar(url, SUBJECT_READINGS) == left  # and nothing after
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert audit.verify(organization).ok
