@@ -310,6 +310,29 @@ def test_error_pages_carry_a_strict_policy(client):
     assert strictness_problems("CSRF failure", refused) == []
 
 
+# Templates that never reach a browser under the policy: e-mails (mail clients), the register
+# PDF (WeasyPrint) and the data package's index (opened from the subject's own disk).
+TEMPLATE_COMMENT = re.compile(r"{% comment %}.*?{% endcomment %}|{#.*?#}", re.S)
+NOT_SERVED_AS_PAGES = ("emails/", "desk/reports/register_pdf.html", "fulfilment/package_index.html")
+
+
+def test_no_template_holds_code_the_policy_would_block():
+    """Pages the walks above do not reach (a manual task, a print batch) are held too."""
+    from django.conf import settings
+
+    root = settings.BASE_DIR / "templates"
+    problems = []
+    for path in sorted(root.rglob("*.html")):
+        name = path.relative_to(root).as_posix()
+        if name.startswith(NOT_SERVED_AS_PAGES):
+            continue
+        source = TEMPLATE_COMMENT.sub("", path.read_text())
+        parser = InlineCode()
+        parser.feed(source)
+        problems += [f"{name}: {found}" for found in parser.found]
+    assert problems == [], "\n".join(problems)
+
+
 def test_a_nonce_is_new_on_every_response(manager_client):
     """The browsable API's inline style carries the nonce; a nonce used twice is no nonce."""
     seen = set()
