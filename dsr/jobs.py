@@ -773,7 +773,8 @@ def job_cancel(*, request: Request, actor: audit.Actor) -> list[Job]:
     queued and waiting steps end cancelled (each with what it did so far as its record) and
     the job with them; one Event per job, by whoever closed the request, lists per source
     what was done until then. A running step is left to its worker, which stops at its next
-    checkpoint (before its next batch is committed) and records the rest."""
+    checkpoint (before its next batch is committed) and records the rest. Withdrawn or
+    refused after the job finished, the data package not yet built is not built."""
     cancelled = []
     for job_id in Job.objects.filter(
         request=request, status__in=[JobStatus.PLANNED, JobStatus.RUNNING]
@@ -815,7 +816,32 @@ def job_cancel(*, request: Request, actor: audit.Actor) -> list[Job]:
             },
         )
         cancelled.append(job)
+    if request.status != Status.COMPLETED:
+        _package_drop(request, actor)
     return cancelled
+
+
+def _package_drop(request: Request, actor: audit.Actor) -> None:
+    """Withdrawn or refused after its job finished: the data package still wanted is not
+    built (a build under way is discarded, see delivery.package_create) and its parts go."""
+    for job in Job.objects.select_for_update(of=("self",)).filter(
+        request=request, package_wanted_at__isnull=False
+    ):
+        job.package_wanted_at = None
+        job.package_lease_until = None
+        job.save(update_fields=["package_wanted_at", "package_lease_until"])
+        files = [file for step in job.steps.all() for file in step.state.get("files", [])]
+        if files:
+            from dsr.fulfilment.packages import parts_delete
+
+            transaction.on_commit(lambda files=files: parts_delete(files))
+        audit.record(
+            organization=request.organization,
+            kind=EventKind.FULFILMENT_CANCELLED,
+            actor=actor,
+            request=request,
+            data={"right": job.right, "request_status": request.status, "package": "not built"},
+        )
 
 
 def job_running(request: Request) -> bool:

@@ -212,3 +212,43 @@ def test_a_real_worker_stops_the_erasure_when_the_subject_withdraws(
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED
     assert audit.verify(organization).ok
+
+
+def test_no_data_package_is_built_or_mailed_after_the_subject_withdrew(
+    tmp_path,
+    settings,
+    organization,
+    make_request,
+    officer_actor,
+    django_capture_on_commit_callbacks,
+):
+    """An access job finished; its package is still to be built when the subject withdraws."""
+    from django.core.files.storage import default_storage
+    from fulfilment_helpers import platform_build, sqlite_url, started, verified
+
+    from dsr.fulfilment import delivery
+    from dsr.models import DataPackage, OutboundEmail, Right
+
+    settings.SQL_SOURCE_SQLITE_DIR = tmp_path
+    url = sqlite_url(tmp_path / "small.sqlite3")
+    platform_build(url)
+    sql_source(organization, url)
+    request = verified(
+        make_request(right=Right.ACCESS, subject_customer_number="OPM-C1"), officer_actor
+    )
+    job = started(request, officer_actor)
+    run_queued_steps(job)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FINISHED and job.package_wanted_at is not None
+    parts = [info[kind] for info in job.steps.get().state["files"] for kind in ("json", "csv")]
+    assert parts and all(default_storage.exists(name) for name in parts)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw_on_status_page(request)
+    assert delivery.package_create(job_id=job.pk) is None  # the worker's task, delivered late
+    assert not DataPackage.objects.exists()
+    assert not OutboundEmail.objects.filter(template="package_ready").exists()
+    assert not any(default_storage.exists(name) for name in parts)
+    event = request.events.get(kind=EventKind.FULFILMENT_CANCELLED)
+    assert event.actor_kind == ActorKind.SUBJECT and event.data["package"] == "not built"
+    assert jobs.steps_requeue_lost() == 0
