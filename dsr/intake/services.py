@@ -36,6 +36,7 @@ from dsr.models import (
     Request,
     Status,
 )
+from dsr.submissions import SubmittedFile, submission_store
 
 log = logging.getLogger(__name__)
 
@@ -112,47 +113,29 @@ def submission_receive(
 ) -> list[Request]:
     """Register a web submission, store its identity documents, mail the confirmation link.
 
-    All or nothing: the requests, every copy of every file and the e-mail are written in
-    one transaction, and files already written are removed if it rolls back.
-
-    Each request of the submission gets its own copy of each document: identity is decided
-    per request (`workflow.identity_decide` destroys that request's documents), so a
-    decision on one right never removes a document another right still waits on."""
-    stored: list[Attachment] = []
-    try:
-        # The chain's lock is taken at the very end, just before the commit: concurrent
-        # submissions to one organisation do not wait on each other's e-mail rendering.
-        with transaction.atomic(), audit.appended_at_end(organization):
-            requests = workflow.submission_create(
-                organization=organization,
-                rights=rights,
-                channel=Channel.WEB,
-                language=language,
-                actor=SUBJECT,
-                subject_name=subject_name,
-                subject_email=subject_email,
-                subject_customer_number=subject_customer_number,
-                subject_postal_address=subject_postal_address,
-                description=description,
-                answer_channel=answer_channel,
-            )
-            for request in requests:
-                for document in documents:
-                    stored.append(
-                        attachment_store(
-                            request=request,
-                            content=document,
-                            original_name=document.name,
-                            kind=AttachmentKind.IDENTITY_PROOF,
-                            actor=SUBJECT,
-                            uploaded_by_subject=True,
-                        )
-                    )
-            _mail_confirmation(requests)
-    except BaseException:
-        attachment_files_delete(stored)
-        raise
-    return requests
+    All or nothing (`submissions.submission_store`): the requests, every copy of every
+    file and the e-mail are written in one transaction, and files already written are
+    removed if it rolls back. Each request of the submission gets its own copy of each
+    document."""
+    return submission_store(
+        organization=organization,
+        rights=rights,
+        channel=Channel.WEB,
+        language=language,
+        actor=SUBJECT,
+        subject_name=subject_name,
+        subject_email=subject_email,
+        subject_customer_number=subject_customer_number,
+        subject_postal_address=subject_postal_address,
+        description=description,
+        answer_channel=answer_channel,
+        files=[
+            SubmittedFile(content=document, name=document.name, kind=AttachmentKind.IDENTITY_PROOF)
+            for document in documents
+        ],
+        uploaded_by_subject=True,
+        before_commit=_mail_confirmation,
+    )
 
 
 def _mail_confirmation(requests: list[Request]) -> None:

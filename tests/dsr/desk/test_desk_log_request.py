@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfWriter
@@ -132,3 +133,54 @@ def test_viewers_cannot_log_requests(desk_client, viewer):
     assert client.get(LOG).status_code == 403
     assert client.post(LOG, form()).status_code == 403
     assert not Request.objects.exists()
+
+
+def stored_files(settings) -> list:
+    media = settings.MEDIA_ROOT
+    return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
+
+
+def test_a_good_scan_then_a_refused_document_leaves_nothing_in_storage(
+    desk_client, officer, settings
+):
+    response = desk_client(officer).post(
+        LOG,
+        {
+            **form(rights=["access", "erasure"]),
+            "scans": [SimpleUploadedFile("letter.pdf", pdf(), "application/pdf")],
+            "identity_documents": [SimpleUploadedFile("id.pdf", b"MZ\x90\x00", "application/pdf")],
+        },
+    )
+    assert response.status_code == 400
+    assert "id.pdf" in str(response.context["form"].errors["identity_documents"])
+    assert not Request.objects.exists() and not Attachment.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_a_failure_after_files_were_stored_leaves_no_encrypted_file_behind(
+    desk_client, officer, settings, monkeypatch
+):
+    from dsr import submissions
+
+    store, stored = submissions.attachment_store, []
+
+    def store_then_fail(**kwargs):
+        if stored:
+            raise RuntimeError("the database went away")
+        stored.append(store(**kwargs))
+        return stored[-1]
+
+    monkeypatch.setattr(submissions, "attachment_store", store_then_fail)
+    client = desk_client(officer)
+    client.raise_request_exception = True
+    with pytest.raises(RuntimeError):
+        client.post(
+            LOG,
+            {
+                **form(rights=["access", "erasure"]),
+                "scans": [SimpleUploadedFile("letter.pdf", pdf(), "application/pdf")],
+            },
+        )
+    assert len(stored) == 1  # one encrypted file was written before the failure ...
+    assert not Request.objects.exists() and not Attachment.objects.exists()
+    assert stored_files(settings) == []  # ... and removed when the transaction rolled back
