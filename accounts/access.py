@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 from accounts.models import Membership, Organization, Role, User
@@ -53,17 +54,46 @@ def visible_to(
     return queryset.filter(**{f"{path}__in": memberships.values("organization_id")})
 
 
+# Officers and managers act on requests; viewers only look.
+ACTING_ROLES = (Role.OFFICER, Role.MANAGER)
+
+
 def membership_for(user: User, organization: Organization) -> Membership | None:
     if not user.is_authenticated or not user.is_active:
         return None
     return Membership.objects.filter(user=user, organization=organization).first()
 
 
-def can_act(user: User, organization: Organization) -> bool:
-    membership = membership_for(user, organization)
-    return membership is not None and membership.can_act
+def membership_can_act(membership: Membership | None) -> bool:
+    """**The** "may act" rule, for a membership already in hand (the desk's session)."""
+    return membership is not None and membership.role in ACTING_ROLES
+
+
+def can_act(user: User | None, organization: Organization) -> bool:
+    """Whether `user` may act on `organization`'s requests (an officer or manager there).
+
+    The workflow, the letters, the fulfilment pages, the desk and the API (for users; a
+    token's scope is the API's own check) all ask this one function."""
+    return user is not None and membership_can_act(membership_for(user, organization))
+
+
+def require_act(user: User, organization: Organization, message: str) -> None:
+    """A view's guard: `PermissionDenied` (403) with `message` unless `user` may act."""
+    if not can_act(user, organization):
+        raise PermissionDenied(message)
 
 
 def can_manage(user: User, organization: Organization) -> bool:
     membership = membership_for(user, organization)
     return membership is not None and membership.role == Role.MANAGER
+
+
+def officers_of(organization: Organization) -> models.QuerySet[User]:
+    """The people who act for `organization`: its active officers and managers (unordered).
+
+    Who may be assigned a request, who is told when nobody is, who gets reminders."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organization=organization,
+        memberships__role__in=ACTING_ROLES,
+    )

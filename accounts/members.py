@@ -11,6 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from accounts import access
 from accounts.models import Membership, Organization, Role, User
 from dsr import audit, emails, workflow
 from dsr.models import OPEN_STATUSES, EventKind, Request
@@ -101,7 +102,7 @@ def member_change(*, membership: Membership, role: str | None, actor: User) -> M
         return membership
     manager = audit.Actor.for_user(actor)
     unassigned = 0
-    if role not in (Role.OFFICER, Role.MANAGER):
+    if role not in access.ACTING_ROLES:
         unassigned = _unassign_open_requests(membership, manager)
     audit.record(
         organization=membership.organization,

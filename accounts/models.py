@@ -274,11 +274,6 @@ class Membership(models.Model):
         return f"{self.user} — {self.organization} ({self.get_role_display()})"
 
     @property
-    def can_act(self) -> bool:
-        """Officers and managers act on requests; viewers only look."""
-        return self.role in (Role.OFFICER, Role.MANAGER)
-
-    @property
     def can_manage(self) -> bool:
         return self.role == Role.MANAGER
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import Membership, Organization, Role, User
 from dsr import audit, deadlines, emails
 from dsr.models import DigestSent, EventKind, Reminder, Request, Status
@@ -76,31 +77,26 @@ def recipients_for(request: Request, threshold: str) -> list[User]:
     when overdue (issue: clockwork). An assignee who is no longer an officer or manager of
     the organisation (removed in the admin or the database) counts as no assignee."""
     people: dict[int, User] = {}
-    if _works_here(request.assignee, request.organization):
+    if access.can_act(request.assignee, request.organization):
         people[request.assignee.pk] = request.assignee
     else:
-        for membership in _members(request.organization, (Role.OFFICER, Role.MANAGER)):
-            people[membership.user.pk] = membership.user
+        for officer in access.officers_of(request.organization):
+            people[officer.pk] = officer
     if threshold == OVERDUE:
-        for membership in _members(request.organization, (Role.MANAGER,)):
+        for membership in _managers(request.organization):
             people[membership.user.pk] = membership.user
     return sorted(people.values(), key=lambda user: user.email)
 
 
 def _acting_memberships():
-    return Membership.objects.filter(role__in=(Role.OFFICER, Role.MANAGER), user__is_active=True)
+    return Membership.objects.filter(role__in=access.ACTING_ROLES, user__is_active=True)
 
 
-def _works_here(user: User | None, organization: Organization) -> bool:
-    """Whether `user` is an active officer or manager of `organization` today."""
-    if user is None or not user.is_active:
-        return False
-    return _acting_memberships().filter(user=user, organization=organization).exists()
-
-
-def _members(organization: Organization, roles: tuple[str, ...]):
+def _managers(organization: Organization):
     return (
-        Membership.objects.filter(organization=organization, role__in=roles, user__is_active=True)
+        Membership.objects.filter(
+            organization=organization, role=Role.MANAGER, user__is_active=True
+        )
         .select_related("user")
         .order_by("user__email")
     )
@@ -213,7 +209,7 @@ def digest_for(user: User, *, now: datetime) -> list[Request]:
 
     A request whose assignee no longer works at its organisation counts as unassigned."""
     organizations = Membership.objects.filter(
-        user=user, role__in=(Role.OFFICER, Role.MANAGER), daily_digest=True
+        user=user, role__in=access.ACTING_ROLES, daily_digest=True
     ).values("organization_id")
     assignee_works_here = Exists(
         _acting_memberships().filter(
@@ -265,6 +261,6 @@ def digest_recipients():
     """Officers and managers who have not opted out in at least one organisation."""
     return User.objects.filter(
         is_active=True,
-        memberships__role__in=(Role.OFFICER, Role.MANAGER),
+        memberships__role__in=access.ACTING_ROLES,
         memberships__daily_digest=True,
     ).distinct()

@@ -125,9 +125,7 @@ def _check_actor(action: str, request: Request, actor: audit.Actor) -> None:
     kinds = ACTOR_KINDS.get(action, _STAFF)
     if actor.kind not in kinds:
         raise NotPermitted(f"A {actor.kind} actor may not {action.replace('_', ' ')}.")
-    if actor.kind == ActorKind.USER and (
-        actor.user is None or not access.can_act(actor.user, request.organization)
-    ):
+    if actor.kind == ActorKind.USER and not access.can_act(actor.user, request.organization):
         raise NotPermitted("Only officers and managers of this organisation may act on requests.")
 
 
@@ -509,13 +507,7 @@ def _officers_to_tell(request: Request) -> list[User]:
     # An assignee no longer an officer here (removed behind the desk's back) is nobody.
     if request.assignee is not None and access.can_act(request.assignee, request.organization):
         return [request.assignee]
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organization=request.organization,
-            memberships__role__in=["officer", "manager"],
-        ).order_by("email")
-    )
+    return list(access.officers_of(request.organization).order_by("email"))
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 
+from accounts import access
 from accounts.models import Membership, Organization, Role, User
 
 ORGANIZATION_SESSION_KEY = "desk_organization"
@@ -53,7 +54,7 @@ class Desk:
 
     @property
     def can_act(self) -> bool:
-        return self.membership.can_act
+        return access.membership_can_act(self.membership)
 
     @property
     def can_manage(self) -> bool:

@@ -19,8 +19,9 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import access
 from accounts.access import visible_to
-from accounts.models import Language, Organization, Role, User
+from accounts.models import Language, Organization, User
 from dsr.models import (
     Attachment,
     Channel,
@@ -70,13 +71,7 @@ def unassigned(officer_ids: list[int]) -> Q:
 
 def officers_of(organization: Organization) -> list[User]:
     """People who may be assigned requests: active officers and managers."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organization=organization,
-            memberships__role__in=[Role.OFFICER, Role.MANAGER],
-        ).order_by("full_name", "email")
-    )
+    return list(access.officers_of(organization).order_by("full_name", "email"))
 
 
 class CappedPaginator(Paginator):

@@ -9,7 +9,6 @@ complete tasks; managers configure the data sources.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
     HttpRequest,
@@ -20,6 +19,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -58,9 +58,7 @@ def _step_for(user, step_id: int) -> JobStep:
     return get_object_or_404(access.visible_to(user, queryset), pk=step_id)
 
 
-def _require_act(user, organization) -> None:
-    if not access.can_act(user, organization):
-        raise PermissionDenied(_("Viewers can follow fulfilment but not act."))
+VIEWERS_DO_NOT_ACT = gettext_lazy("Viewers can follow fulfilment but not act.")
 
 
 # --- data sources (managers) ----------------------------------------------------------------
@@ -177,7 +175,7 @@ def job_page(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_POST
 def job_plan(request: HttpRequest, request_id: int) -> HttpResponse:
     request_obj = _request_for(request.user, request_id)
-    _require_act(request.user, request_obj.organization)
+    access.require_act(request.user, request_obj.organization, VIEWERS_DO_NOT_ACT)
     corrections = None
     if request_obj.right == Right.RECTIFICATION:
         form = CorrectionsForm(request.POST)
@@ -199,7 +197,7 @@ def job_plan(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_POST
 def job_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
     request_obj = _request_for(request.user, request_id)
-    _require_act(request.user, request_obj.organization)
+    access.require_act(request.user, request_obj.organization, VIEWERS_DO_NOT_ACT)
     job = request_obj.jobs.filter(right=request_obj.right).first()
     if job is None:
         raise Http404
@@ -232,7 +230,7 @@ def panel(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_POST
 def step_retry(request: HttpRequest, pk: int) -> HttpResponse:
     step = _step_for(request.user, pk)
-    _require_act(request.user, step.job.request.organization)
+    access.require_act(request.user, step.job.request.organization, VIEWERS_DO_NOT_ACT)
     try:
         jobs.step_retry(step=step, actor=audit.Actor.for_user(request.user))
     except jobs.JobError as error:
@@ -251,7 +249,7 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = TaskForm(request.POST or None)
     if request.method == "POST":
-        _require_act(request.user, step.job.request.organization)
+        access.require_act(request.user, step.job.request.organization, VIEWERS_DO_NOT_ACT)
         if form.is_valid():
             try:
                 jobs.manual_task_complete(

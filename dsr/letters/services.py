@@ -72,7 +72,7 @@ def removed_message(letter: Letter) -> str:
 
 def _check_can_act(actor: audit.Actor, request: Request) -> None:
     if actor.kind == ActorKind.USER:
-        if actor.user is None or not access.can_act(actor.user, request.organization):
+        if not access.can_act(actor.user, request.organization):
             raise LetterError("Only officers and managers of this organisation may do this.")
     elif actor.kind not in (ActorKind.API, ActorKind.SYSTEM):
         raise LetterError("Only the organisation's staff may do this.")

@@ -46,8 +46,7 @@ def _letter_for(request: HttpRequest, letter_id: int) -> Letter:
 
 
 def _require_act(request: HttpRequest, organization: Organization) -> audit.Actor:
-    if not access.can_act(request.user, organization):
-        raise PermissionDenied(_("Only officers and managers may do this."))
+    access.require_act(request.user, organization, _("Only officers and managers may do this."))
     return audit.Actor.for_user(request.user)
 
 

@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from accounts import access
 from dsr import audit, broker, workflow
 from dsr.attachments import attachment_read, pdf_walked
 from dsr.desk import queries
@@ -51,7 +52,7 @@ def _render_page(
     status: int = 200,
 ) -> HttpResponse:
     membership = request.desk.membership_in(request_obj.organization_id)
-    can_act = membership is not None and membership.can_act
+    can_act = access.membership_can_act(membership)
     allowed = workflow.allowed_actions(request_obj) if can_act else []
     names = offered(request_obj, request.user, allowed) if can_act else []
     officers = queries.officers_of(request_obj.organization) if can_act else []
@@ -115,7 +116,7 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
     request_obj = queries.request_for_desk(request.user, reference)
     allow_methods(request, "POST")
     membership = request.desk.membership_in(request_obj.organization_id)
-    if membership is None or not membership.can_act:
+    if not access.membership_can_act(membership):
         raise PermissionDenied("Viewers cannot act on requests.")
     spec = ACTIONS.get(action)
     if spec is None:
