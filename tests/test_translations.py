@@ -113,7 +113,7 @@ def test_the_strings_were_found():
         Message("Tick at least one request and choose whom to assign."),  # desk view
         Message("%(n)s day left", "%(n)s days left"),  # ngettext in dsr/desk/badges.py
         Message("That code is not right. Codes change every 30 seconds."),  # accounts/
-        Message("Fulfilment step impossible"),  # choice in dsr/models.py
+        Message("Fulfilment step impossible"),  # choice in dsr/models/fulfilment.py
         Message("Open this link within three hours to choose your password:"),  # e-mail .txt
         Message("Dutch"),  # config/settings.py
         Message("Send my request"),  # the intake is held to the same rule

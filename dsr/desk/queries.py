@@ -3,8 +3,8 @@
 The queue's cost does not grow with the number of requests: the page is cut by the
 database (LIMIT/OFFSET over an index in the order shown), the total is counted up to
 `COUNT_CAP`, and the counts per filter are one aggregate over at most `COUNT_CAP` rows of
-the filtered list. Indexes serving each filter and order are in dsr/models.py and
-dsr/migrations (see docs/ARCHITECTURE.md, "The desk").
+the filtered list. Indexes serving each filter and order are in dsr/models/requests.py
+and dsr/migrations (see docs/ARCHITECTURE.md, "The desk").
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from accounts import access
 from accounts.access import visible_to
 from accounts.models import Language, Organization, User
 from dsr.models import (
+    RUNNING_STATUSES,
     Attachment,
     Channel,
     ReplyTemplate,
@@ -36,8 +37,6 @@ from dsr.models import (
 COUNT_CAP = 10_000
 PAGE_SIZE = 50
 SOON_DAYS = 7
-# The clock runs (and a request can be late) only in these states; paused ones wait.
-RUNNING_STATUSES = (Status.IDENTITY_CHECK, Status.IN_PROGRESS)
 
 
 def organization_today(organization: Organization) -> date:

@@ -1,3 +1,143 @@
-"""The request domain's models (being split along their seams)."""
+"""The request domain's models, one module per seam; every name is re-exported here, so
+`from dsr.models import Request` is how the rest of the code imports them.
 
-from dsr.models.requests import *  # noqa: F403
+- `vocabulary.py`    rights, channels, statuses, evidence, outcomes, refusal grounds, event kinds
+- `requests.py`      ReferenceCounter, Request, Attachment, Message, ReplyTemplate
+- `events.py`        Event (append-only, hash-chained), AuditHead
+- `notifications.py` OutboundEmail, Reminder, DigestSent
+- `integrations.py`  IdempotencyKey, WebhookEndpoint, WebhookDelivery
+- `register.py`      Recipient, ProcessingActivity
+- `letters.py`       Letter, PrintBatch, RegisterExport
+- `fulfilment.py`    DataSource, Job, JobStep, DataPackage, Art19Notice
+
+The app label stays `dsr`: table names, model names and migrations are those of the
+single module this package was split from.
+"""
+
+from dsr.models.events import (
+    AuditHead,
+    Event,
+    EventQuerySet,
+)
+from dsr.models.fulfilment import (
+    ACTIVE_STEP_STATUSES,
+    ARTICLE_19_RIGHTS,
+    EXPORT_RIGHTS,
+    FINAL_STEP_STATUSES,
+    FULFILMENT_RIGHTS,
+    Art19Notice,
+    ConnectorKind,
+    DataPackage,
+    DataSource,
+    Job,
+    JobStatus,
+    JobStep,
+    StepStatus,
+    new_package_token,
+)
+from dsr.models.integrations import (
+    IdempotencyKey,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from dsr.models.letters import (
+    Letter,
+    LetterKind,
+    LetterStatus,
+    PrintBatch,
+    PrintBatchStatus,
+    RegisterExport,
+)
+from dsr.models.notifications import (
+    DigestSent,
+    OutboundEmail,
+    Reminder,
+)
+from dsr.models.register import (
+    ProcessingActivity,
+    Recipient,
+)
+from dsr.models.requests import (
+    Attachment,
+    AttachmentKind,
+    Message,
+    ReferenceCounter,
+    ReplyTemplate,
+    Request,
+    new_public_token,
+)
+from dsr.models.vocabulary import (
+    CLOSED_STATUSES,
+    ERASURE_ONLY_GROUNDS,
+    OBJECTION_ONLY_GROUNDS,
+    OPEN_STATUS_VALUES,
+    OPEN_STATUSES,
+    RUNNING_STATUSES,
+    ActorKind,
+    AnswerChannel,
+    Channel,
+    EventKind,
+    EvidenceKind,
+    IdentityStatus,
+    Outcome,
+    RefusalGround,
+    Right,
+    Status,
+)
+
+__all__ = [
+    "ACTIVE_STEP_STATUSES",
+    "ARTICLE_19_RIGHTS",
+    "CLOSED_STATUSES",
+    "ERASURE_ONLY_GROUNDS",
+    "EXPORT_RIGHTS",
+    "FINAL_STEP_STATUSES",
+    "FULFILMENT_RIGHTS",
+    "OBJECTION_ONLY_GROUNDS",
+    "OPEN_STATUSES",
+    "OPEN_STATUS_VALUES",
+    "RUNNING_STATUSES",
+    "ActorKind",
+    "AnswerChannel",
+    "Art19Notice",
+    "Attachment",
+    "AttachmentKind",
+    "AuditHead",
+    "Channel",
+    "ConnectorKind",
+    "DataPackage",
+    "DataSource",
+    "DigestSent",
+    "Event",
+    "EventKind",
+    "EventQuerySet",
+    "EvidenceKind",
+    "IdempotencyKey",
+    "IdentityStatus",
+    "Job",
+    "JobStatus",
+    "JobStep",
+    "Letter",
+    "LetterKind",
+    "LetterStatus",
+    "Message",
+    "OutboundEmail",
+    "Outcome",
+    "PrintBatch",
+    "PrintBatchStatus",
+    "ProcessingActivity",
+    "Recipient",
+    "ReferenceCounter",
+    "RefusalGround",
+    "RegisterExport",
+    "Reminder",
+    "ReplyTemplate",
+    "Request",
+    "Right",
+    "Status",
+    "StepStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "new_package_token",
+    "new_public_token",
+]
