@@ -36,6 +36,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from accounts import access
+from accounts.models import User
 from dsr import audit, crypto
 from dsr.models import Attachment, AttachmentKind, EventKind, Request
 
@@ -467,6 +469,40 @@ def attachment_read(attachment: Attachment) -> bytes:
         raise FileNotFoundError("This file was destroyed")
     with attachment.file.open("rb") as handle:
         return crypto.decrypt(handle.read())
+
+
+class AttachmentNotPermitted(PermissionError):
+    """The user may not see this file; the message says why."""
+
+
+class AttachmentDestroyed(FileNotFoundError):
+    """The file was destroyed (its hash and `destroyed_at` are kept)."""
+
+
+def attachment_open(*, attachment: Attachment, user: User, shown: bool = True) -> bytes:
+    """A request's file, decrypted, for a member of its organisation to see.
+
+    Identity documents only to its officers and managers (viewers raise
+    `AttachmentNotPermitted`), and who saw one, and when, is part of the record (LEGAL.md):
+    each showing is an `attachment.viewed` Event. `shown` is False when nothing is shown
+    (an HTTP HEAD): nothing is recorded then. A destroyed file raises `AttachmentDestroyed`.
+    The caller has found `attachment` through `accounts.access.visible_to`."""
+    request = attachment.request
+    identity = attachment.kind == AttachmentKind.IDENTITY_PROOF
+    if identity and not access.can_act(user, request.organization):
+        raise AttachmentNotPermitted("Identity documents are shown to officers only.")
+    if attachment.is_destroyed:
+        raise AttachmentDestroyed("This file was destroyed")
+    content = attachment_read(attachment)
+    if identity and shown:
+        audit.record(
+            organization=request.organization,
+            request=request,
+            kind=EventKind.ATTACHMENT_VIEWED,
+            actor=audit.Actor.for_user(user),
+            data={"attachment": attachment.pk, "sha256": attachment.sha256},
+        )
+    return content
 
 
 def attachment_destroy(*, attachment: Attachment, actor: audit.Actor, reason: str) -> None:

@@ -13,7 +13,9 @@ from datetime import date, datetime
 from typing import Any
 
 from accounts.models import Organization
+from dsr import deadlines
 from dsr.models import (
+    Letter,
     LetterKind,
     Outcome,
     ProcessingActivity,
@@ -175,3 +177,30 @@ def letter_content(
     if kind == LetterKind.ANSWER and request.right == Right.ACCESS:
         content["register"] = register_content(organization, fields.get("activity_ids"))
     return content
+
+
+def letter_draft(
+    *,
+    request: Request,
+    kind: str,
+    now: datetime,
+    fields: dict[str, Any] | None = None,
+    corrects: Letter | None = None,
+) -> dict[str, Any]:
+    """What a letter issued at `now` says: the one snapshot behind the compose page's
+    preview and `services.letter_issue`, so the preview is exactly what will be issued.
+
+    Dated in the organisation's zone; `corrects` is the issued letter a correction replaces."""
+    letter_date = deadlines.receipt_date(now, time_zone=request.organization.time_zone)
+    return letter_content(
+        request=request,
+        kind=kind,
+        letter_date=letter_date,
+        issued_at=now,
+        fields=fields,
+        previous=(
+            {"version": corrects.version, "letter_date": corrects.letter_date.isoformat()}
+            if corrects is not None
+            else None
+        ),
+    )

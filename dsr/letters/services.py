@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import access
-from dsr import audit, broker, crypto, deadlines, emails
+from dsr import audit, broker, crypto, emails
 from dsr.letters import render, signing
-from dsr.letters.content import available_kinds, letter_content
+from dsr.letters.content import available_kinds, letter_draft
 from dsr.models import (
     ActorKind,
     AnswerChannel,
@@ -143,13 +143,8 @@ def letter_issue(
         raise LetterError("The request was reduced to statistics; it has no letters any more.")
 
     now = timezone.now()
-    organization = request.organization
-    letter_date = deadlines.receipt_date(now, time_zone=organization.time_zone)
-    previous = (
-        {"version": corrects.version, "letter_date": corrects.letter_date.isoformat()}
-        if corrects
-        else None
-    )
+    content = letter_draft(request=request, kind=kind, now=now, fields=fields, corrects=corrects)
+    letter_date = date.fromisoformat(content["letter_date"])
     letter = Letter.objects.create(
         request=request,
         kind=kind,
@@ -157,14 +152,7 @@ def letter_issue(
         version=corrects.version + 1 if corrects else 1,
         previous=corrects,
         status=LetterStatus.RENDERING,
-        content=letter_content(
-            request=request,
-            kind=kind,
-            letter_date=letter_date,
-            issued_at=now,
-            fields=fields,
-            previous=previous,
-        ),
+        content=content,
         letter_date=letter_date,
         issued_at=now,
         issued_by=actor.user,
@@ -179,6 +167,28 @@ def letter_issue(
     )
     transaction.on_commit(lambda: _enqueue_render(letter.pk))
     return letter
+
+
+def letter_preview(
+    *,
+    request: Request,
+    kind: str,
+    fields: dict[str, Any] | None = None,
+    corrects: Letter | None = None,
+    urls: dict[str, str],
+) -> str:
+    """The compose page's preview: the HTML of the letter `letter_issue` would issue now,
+    from the same snapshot (`content.letter_draft`). `urls` are the page's own addresses of
+    the stylesheet ("css"), and the "logo" and "signature" images where there are any."""
+    content = letter_draft(
+        request=request, kind=kind, now=timezone.now(), fields=fields, corrects=corrects
+    )
+    return render.render_html(
+        content,
+        signed=request.organization.has_signing_certificate,
+        preview=True,
+        urls=urls,
+    )
 
 
 @transaction.atomic

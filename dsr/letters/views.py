@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -105,33 +106,13 @@ def _compose_forms(
 
 
 def _preview_html(request_obj: Request, kind: str, fields: dict, corrects: Letter | None) -> str:
-    from django.utils import timezone
-
-    from dsr import deadlines
-    from dsr.letters.content import letter_content
-
     organization = request_obj.organization
-    now = timezone.now()
-    content = letter_content(
-        request=request_obj,
-        kind=kind,
-        letter_date=deadlines.receipt_date(now, time_zone=organization.time_zone),
-        issued_at=now,
-        fields=fields,
-        previous=(
-            {"version": corrects.version, "letter_date": corrects.letter_date.isoformat()}
-            if corrects
-            else None
-        ),
-    )
-    from django.templatetags.static import static
-
     urls = {"css": static("letters/letter.css")}
     for role, field in (("logo", organization.logo), ("signature", organization.signature_image)):
         if field:
             urls[role] = reverse("letters:branding", args=[organization.pk, role])
-    return letter_render.render_html(
-        content, signed=organization.has_signing_certificate, preview=True, urls=urls
+    return services.letter_preview(
+        request=request_obj, kind=kind, fields=fields, corrects=corrects, urls=urls
     )
 
 

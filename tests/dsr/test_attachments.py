@@ -285,3 +285,45 @@ def test_messages_are_in_the_active_language():
     dutch = pytest.raises(AttachmentRejected, match="Alleen PDF-, JPEG- en PNG-bestanden")
     with translation.override("nl"), dutch:
         file_check(ELF, "x.pdf", sanitise=True)
+
+
+def test_identity_documents_open_for_officers_only_and_each_showing_is_recorded(
+    make_request, officer, viewer
+):
+    from dsr.attachments import AttachmentDestroyed, AttachmentNotPermitted, attachment_open
+    from dsr.models import Event
+
+    request = make_request()
+    document = store(request, PNG, "id.png")
+    with pytest.raises(AttachmentNotPermitted):
+        attachment_open(attachment=document, user=viewer)
+    assert not Event.objects.filter(kind=EventKind.ATTACHMENT_VIEWED).exists()
+
+    assert attachment_open(attachment=document, user=officer, shown=False) == attachment_read(
+        document
+    )
+    assert not Event.objects.filter(kind=EventKind.ATTACHMENT_VIEWED).exists()  # not shown
+    assert attachment_open(attachment=document, user=officer).startswith(b"\x89PNG")
+    viewed = Event.objects.get(kind=EventKind.ATTACHMENT_VIEWED)
+    assert viewed.actor_user == officer and viewed.request == request
+    assert viewed.data == {"attachment": document.pk, "sha256": document.sha256}
+
+    attachment_destroy(attachment=document, actor=audit.Actor.for_user(officer), reason="decided")
+    with pytest.raises(AttachmentDestroyed):
+        attachment_open(attachment=document, user=officer)
+
+
+def test_other_files_open_for_every_member_without_a_record(make_request, viewer):
+    from dsr.attachments import attachment_open
+    from dsr.models import Event
+
+    request = make_request()
+    letter = attachment_store(
+        request=request,
+        content=PDF,
+        original_name="letter.pdf",
+        kind=AttachmentKind.CORRESPONDENCE,
+        actor=audit.Actor.subject(),
+    )
+    assert attachment_open(attachment=letter, user=viewer) == PDF
+    assert not Event.objects.filter(kind=EventKind.ATTACHMENT_VIEWED).exists()

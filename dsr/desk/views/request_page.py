@@ -18,14 +18,19 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from accounts import access
 from dsr import audit, broker, workflow
-from dsr.attachments import attachment_read, pdf_walked
+from dsr.attachments import (
+    AttachmentDestroyed,
+    AttachmentNotPermitted,
+    attachment_open,
+    pdf_walked,
+)
 from dsr.desk import queries
 from dsr.desk.access import allow_methods, desk_view
 from dsr.desk.actions import ACTIONS, fill_template, offered
 from dsr.desk.badges import due_badge
 from dsr.desk.forms import request_version
 from dsr.desk.timeline import timeline
-from dsr.models import AttachmentKind, EventKind, Request
+from dsr.models import AttachmentKind, Request
 
 # What the browser may do with a served file: show it, nothing else (no scripts, no fetches).
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -160,27 +165,18 @@ def request_file(request: HttpRequest, reference: str, attachment_id: int) -> Ht
     request_obj = queries.request_for_desk(request.user, reference)
     attachment = queries.request_attachment(request.user, request_obj, attachment_id)
     allow_methods(request, "GET", "HEAD")
-    membership = request.desk.membership_in(request_obj.organization_id)
-    if attachment.kind == AttachmentKind.IDENTITY_PROOF and not (
-        membership is not None and membership.can_act
-    ):
-        raise PermissionDenied("Identity documents are shown to officers only.")
-    if attachment.is_destroyed:
+    try:
+        content = attachment_open(
+            attachment=attachment, user=request.user, shown=request.method == "GET"
+        )
+    except AttachmentNotPermitted as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except AttachmentDestroyed:
         return HttpResponse(
             _("This file was destroyed on %(date)s.")
             % {"date": attachment.destroyed_at.date().isoformat()},
             status=410,
             content_type="text/plain; charset=utf-8",
-        )
-    content = attachment_read(attachment)
-    if attachment.kind == AttachmentKind.IDENTITY_PROOF and request.method == "GET":
-        # Who saw an identity document, and when, is part of the record (LEGAL.md).
-        audit.record(
-            organization=request_obj.organization,
-            request=request_obj,
-            kind=EventKind.ATTACHMENT_VIEWED,
-            actor=audit.Actor.for_user(request.user),
-            data={"attachment": attachment.pk, "sha256": attachment.sha256},
         )
     # A PDF is shown inline only if it passes today's walk to its last page; any other
     # (stored before the walk covered it, an officer's unparseable evidence) is downloaded.

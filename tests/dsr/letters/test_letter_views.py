@@ -282,3 +282,32 @@ def test_status_page_offers_the_sent_letter_and_its_link_works(client, officer, 
     link = reverse("letters:subject_download", args=[request.public_token, ready_letter.public_id])
     assert link in html
     assert client.get(link).status_code == 200
+
+
+def test_the_preview_of_a_correction_is_exactly_the_letter_issued(
+    client, officer, ready_letter, time_machine
+):
+    from django.templatetags.static import static
+    from django.utils import timezone
+    from django.utils.html import escape
+
+    from dsr.letters import render
+
+    time_machine.move_to(timezone.now(), tick=False)  # previewed and issued the same moment
+    verify_session(client, officer)
+    posted = {"corrects": ready_letter.pk, "letter-note": "Corrected the explanation."}
+    compose = reverse("letters:compose", args=[ready_letter.request_id])
+    preview = client.post(compose, {**posted, "action": "preview"}).content.decode()
+    client.post(reverse("letters:issue", args=[ready_letter.request_id]), posted)
+    correction = Letter.objects.get(previous=ready_letter)
+    assert correction.content["previous"] == {
+        "version": 1,
+        "letter_date": ready_letter.letter_date.isoformat(),
+    }
+    issued = render.render_html(
+        correction.content,
+        signed=correction.request.organization.has_signing_certificate,
+        preview=True,
+        urls={"css": static("letters/letter.css")},
+    )
+    assert escape(issued) in preview
