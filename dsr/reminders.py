@@ -20,12 +20,11 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import Membership, Organization, Role, User
 from dsr import audit, deadlines, emails
-from dsr.models import DigestSent, EventKind, Reminder, Request, Status
+from dsr.models import RUNNING_STATUSES, DigestSent, EventKind, Reminder, Request, Status
 
 log = logging.getLogger(__name__)
 
 OVERDUE = "overdue"
-RUNNING = (Status.IDENTITY_CHECK, Status.IN_PROGRESS)
 BATCH = 500
 
 
@@ -66,7 +65,7 @@ def due_requests(now: datetime):
     """Running requests that may have crossed a threshold: a range of the partial index
     `running_by_effective_due`, not the table. Exact filtering happens per request."""
     return (
-        Request.objects.filter(status__in=RUNNING, effective_due_date__lte=_horizon(now))
+        Request.objects.filter(status__in=RUNNING_STATUSES, effective_due_date__lte=_horizon(now))
         .select_related("organization", "assignee")
         .order_by("effective_due_date", "pk")
     )

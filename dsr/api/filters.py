@@ -9,9 +9,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Language
-from dsr.models import CLOSED_STATUSES, OPEN_STATUSES, Channel, Request, Right, Status
-
-RUNNING = (Status.IDENTITY_CHECK, Status.IN_PROGRESS)
+from dsr.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    RUNNING_STATUSES,
+    Channel,
+    Request,
+    Right,
+    Status,
+)
 
 
 class RequestFilter(django_filters.FilterSet):
@@ -77,7 +83,7 @@ class RequestFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset: QuerySet[Request], name: str, value: bool | None):
         if value is None:
             return queryset
-        overdue = Q(status__in=RUNNING, effective_due_date__lt=timezone.localdate())
+        overdue = Q(status__in=RUNNING_STATUSES, effective_due_date__lt=timezone.localdate())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_due_within(self, queryset: QuerySet[Request], name: str, value):

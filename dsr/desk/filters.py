@@ -17,8 +17,16 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, User
-from dsr.desk.queries import COUNT_CAP, RUNNING_STATUSES, unassigned
-from dsr.models import CLOSED_STATUSES, OPEN_STATUSES, Channel, Request, Right, Status
+from dsr.desk.queries import COUNT_CAP, unassigned
+from dsr.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    RUNNING_STATUSES,
+    Channel,
+    Request,
+    Right,
+    Status,
+)
 
 DEFAULTS = {"status": "open", "assignee": "mine_or_unassigned", "sort": "due"}
 SEARCH_MIN_LENGTH = 3

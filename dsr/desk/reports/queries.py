@@ -34,9 +34,8 @@ from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber, TruncDate
 
-from dsr.desk.queries import RUNNING_STATUSES
 from dsr.desk.reports.period import Period
-from dsr.models import OPEN_STATUSES, IdentityStatus, Request, Status
+from dsr.models import OPEN_STATUSES, RUNNING_STATUSES, IdentityStatus, Request, Status
 
 ANSWERED_STATUSES = (Status.COMPLETED, Status.REFUSED)
 PERCENTILES = {"median": 0.5, "p90": 0.9}  # name: fraction
