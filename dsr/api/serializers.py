@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -152,7 +151,7 @@ class RequestSerializer(serializers.ModelSerializer):
             decided[request.organization_id] = may_write(http_request, request.organization)
         if not decided[request.organization_id]:
             return None
-        return f"{settings.SITE_URL}/r/{request.public_token}/"
+        return request.status_url()
 
 
 class RequestCreateSerializer(StrictSerializer):

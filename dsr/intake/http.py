@@ -137,6 +137,24 @@ def read_body(
     return None
 
 
+def too_many(
+    request: HttpRequest, organization: Organization, back_url: str, message: str = ""
+) -> HttpResponse:
+    """The one "please wait" page (429) of every rate limit on the subject's pages."""
+    return problem(
+        request,
+        organization,
+        title=_("Please wait a moment"),
+        message=message
+        or _(
+            "We received many requests from your connection recently. Please try again in "
+            "an hour, or write to us at the address below."
+        ),
+        status=429,
+        back_url=back_url,
+    )
+
+
 def _too_big(request: HttpRequest, organization: Organization, back_url: str) -> HttpResponse:
     return problem(
         request,

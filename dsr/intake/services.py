@@ -91,10 +91,6 @@ def confirmation_url(organization: Organization, submission_id: uuid.UUID) -> st
     return settings.SITE_URL + path
 
 
-def status_url(request: Request) -> str:
-    return settings.SITE_URL + reverse("intake:status", kwargs={"token": request.public_token})
-
-
 # --- receiving a submission ----------------------------------------------------------------
 
 
@@ -205,7 +201,7 @@ def _mail_acknowledgement(requests: list[Request]) -> None:
             ),
             "due_date": first.due_date,
             "effective_due_date": max(request.effective_due_date for request in requests),
-            "status_url": status_url(first),
+            "status_url": first.status_url(),
         },
     )
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dsr import deadlines, workflow
 from dsr.intake import language, limits, services
 from dsr.intake.forms import AnswerForm, WithdrawForm
-from dsr.intake.http import not_found, page_context, problem, read_body, subject_page
+from dsr.intake.http import not_found, page_context, read_body, subject_page, too_many
 from dsr.models import Message, Request, Status
 
 
@@ -129,13 +129,11 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     if found.status != Status.AWAITING_SUBJECT:
         return redirect(_status_url(found, "closed"))
     if not limits.take("status_action_ip", limits.client_network(request)):
-        return problem(
+        return too_many(
             request,
             organization,
-            title=_("Please wait a moment"),
-            message=_("We received many answers from your connection. Please try again later."),
-            status=429,
-            back_url=_status_url(found),
+            _status_url(found),
+            _("We received many answers from your connection. Please try again later."),
         )
     unreadable = read_body(request, organization, _status_url(found))
     if unreadable is not None:
@@ -172,13 +170,11 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     form = WithdrawForm()
     if request.method == "POST":
         if not limits.take("status_action_ip", limits.client_network(request)):
-            return problem(
+            return too_many(
                 request,
                 organization,
-                title=_("Please wait a moment"),
-                message=_("We received many actions from your connection. Please try later."),
-                status=429,
-                back_url=_status_url(found),
+                _status_url(found),
+                _("We received many actions from your connection. Please try later."),
             )
         unreadable = read_body(request, organization, _status_url(found))
         if unreadable is not None:

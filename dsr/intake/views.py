@@ -20,7 +20,14 @@ from accounts.models import Organization
 from dsr import workflow
 from dsr.intake import challenge, language, limits, services
 from dsr.intake.forms import SubmissionForm
-from dsr.intake.http import not_found, page_context, problem, read_body, subject_page
+from dsr.intake.http import (
+    not_found,
+    page_context,
+    problem,
+    read_body,
+    subject_page,
+    too_many,
+)
 from dsr.models import Status
 
 log = logging.getLogger(__name__)
@@ -129,7 +136,7 @@ def submission_form(request: HttpRequest, organization_slug: str) -> HttpRespons
 
     network = limits.client_network(request)
     if not limits.take("form_post_ip", network):
-        return _too_many(request, organization, request.path)
+        return too_many(request, organization, request.path)
     unreadable = read_body(request, organization, request.path)
     if unreadable is not None:
         return unreadable
@@ -203,20 +210,6 @@ def submission_form(request: HttpRequest, organization_slug: str) -> HttpRespons
     return redirect(sent_url)
 
 
-def _too_many(request: HttpRequest, organization: Organization, back_url: str) -> HttpResponse:
-    return problem(
-        request,
-        organization,
-        title=_("Please wait a moment"),
-        message=_(
-            "We received many requests from your connection recently. Please try again in "
-            "an hour, or write to us at the address below."
-        ),
-        status=429,
-        back_url=back_url,
-    )
-
-
 @subject_page
 @require_GET
 def submission_sent(request: HttpRequest, organization_slug: str) -> HttpResponse:
@@ -280,7 +273,7 @@ def confirm(request: HttpRequest, organization_slug: str, token: str) -> HttpRes
 
     if request.method == "POST":
         if not limits.take("status_action_ip", limits.client_network(request)):
-            return _too_many(request, organization, request.path)
+            return too_many(request, organization, request.path)
         unreadable = read_body(request, organization, request.path)
         if unreadable is not None:
             return unreadable
@@ -290,7 +283,7 @@ def confirm(request: HttpRequest, organization_slug: str, token: str) -> HttpRes
     if link.expired:
         if request.method == "POST":
             if not limits.take("confirmation_resend", str(link.submission_id)):
-                return _too_many(request, organization, request.path)
+                return too_many(request, organization, request.path)
             services.confirmation_resend(requests=requests)
             return render(request, "intake/confirm_resent.html", context)
         context["valid_days"] = services.CONFIRMATION_VALID.days

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -337,10 +336,6 @@ def delivery_mode(request: Request) -> str:
     return "link" if request.channel in LINK_CHANNELS else "attachment"
 
 
-def status_page_url(request: Request) -> str:
-    return f"{settings.SITE_URL}/r/{request.public_token}/"
-
-
 @transaction.atomic
 def letter_send_email(*, letter: Letter, actor: audit.Actor) -> Letter:
     """E-mail the letter to the subject: as a PDF attachment or as a link to the status page."""
@@ -364,7 +359,7 @@ def letter_send_email(*, letter: Letter, actor: audit.Actor) -> Letter:
             "organization": request.organization,
             "letter": letter,
             "attached": mode == "attachment",
-            "status_url": status_page_url(request),
+            "status_url": request.status_url(),
         },
     )
     if mode == "attachment":
