@@ -288,7 +288,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-lost-webhooks": {
         "task": "dsr.tasks.webhook_sweep",
-        "schedule": envint("DSR_EMAIL_SWEEP_SECONDS", 300, minimum=10),
+        "schedule": envint("DSR_WEBHOOK_SWEEP_SECONDS", 300, minimum=10),
     },
     "render-lost-letters": {
         "task": "dsr.tasks.letter_sweep",
@@ -411,6 +411,8 @@ REST_FRAMEWORK = {
 }
 # Webhook endpoints must be HTTPS; development and tests may allow plain HTTP.
 WEBHOOKS_ALLOW_HTTP = envbool("DSR_WEBHOOKS_ALLOW_HTTP", DEBUG)
+# A failed delivery is retried after this many seconds, doubling each time (at most an hour).
+WEBHOOK_RETRY_SECONDS = envint("DSR_WEBHOOK_RETRY_SECONDS", 15, minimum=0)
 
 
 def _networks(name: str) -> list[str]:

@@ -200,7 +200,7 @@ def webhook_deliver(self, delivery_id: int) -> None:
     from dsr.api import webhooks
 
     if not webhooks.deliver(delivery_id):
-        base = getattr(settings, "WEBHOOK_RETRY_SECONDS", 15)
+        base = settings.WEBHOOK_RETRY_SECONDS
         raise self.retry(countdown=min(3600, base * 2**self.request.retries))
 
 
