@@ -8,7 +8,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Language
+from accounts.models import Language, User
 from dsr import workflow
 from dsr.api.auth import may_write
 from dsr.models import (
@@ -286,6 +286,15 @@ class AssignSerializer(StrictSerializer):
     assignee = serializers.EmailField(
         allow_null=True, help_text="An officer's e-mail address, or null to unassign."
     )
+
+    def validate_assignee(self, value: str | None) -> User | None:
+        """The person with this address (the workflow checks they are an officer here)."""
+        if not value:
+            return None
+        assignee = User.objects.filter(email__iexact=value).first()
+        if assignee is None:
+            raise serializers.ValidationError("No officer with this e-mail address.")
+        return assignee
 
 
 class VerifyIdentitySerializer(StrictSerializer):

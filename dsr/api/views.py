@@ -23,8 +23,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 
-from accounts.models import Organization, User
+from accounts.models import Organization
 from dsr import audit, workflow
+from dsr.actions import action_perform
 from dsr.api import serializers as s
 from dsr.api.auth import may_write, organizations_of, scope_queryset, token_of
 from dsr.api.errors import Gone, error_body
@@ -47,6 +48,8 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in codes}
 
 
+# The view (DRF's `self.action`) -> the workflow action it performs.
+WORKFLOW_ACTION_OF = {url.replace("-", "_"): name for name, url in s.API_ACTIONS.items()}
 ACTION_RESPONSES = {200: s.RequestSerializer, **_errors(400, 401, 403, 404, 409, 429)}
 
 
@@ -312,10 +315,17 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     # --- actions, each through dsr/workflow.py ------------------------------------------------
 
-    def _act(self, serializer_class: type, run: Any) -> Response:
+    def _act(self, serializer_class: type) -> Response:
+        """This view's workflow action (`s.API_ACTIONS` names it by URL), performed through
+        the table the desk reads too (`dsr/actions.py`)."""
         request_obj = self._writable()
         data = self._input(serializer_class)
-        result = run(request_obj, data, actor_of(self.request))
+        result = action_perform(
+            WORKFLOW_ACTION_OF[self.action],
+            request=request_obj,
+            data=data,
+            actor=actor_of(self.request),
+        )
         return self._answer(result if isinstance(result, Request) else request_obj)
 
     @extend_schema(
@@ -323,15 +333,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def assign(self, request: ApiRequest, reference: str) -> Response:
-        def run(request_obj: Request, data: dict, actor: audit.Actor) -> Request:
-            assignee = None
-            if data["assignee"]:
-                assignee = User.objects.filter(email__iexact=data["assignee"]).first()
-                if assignee is None:
-                    raise ValidationError({"assignee": ["No officer with this e-mail address."]})
-            return workflow.request_assign(request=request_obj, assignee=assignee, actor=actor)
-
-        return self._act(s.AssignSerializer, run)
+        return self._act(s.AssignSerializer)
 
     @extend_schema(
         summary="Record the identity decision",
@@ -340,16 +342,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"], url_path="verify-identity")
     def verify_identity(self, request: ApiRequest, reference: str) -> Response:
-        return self._act(
-            s.VerifyIdentitySerializer,
-            lambda request_obj, data, actor: workflow.identity_decide(
-                request=request_obj,
-                verified=data["verified"],
-                evidence=data["evidence"],
-                note=data.get("note", ""),
-                actor=actor,
-            ),
-        )
+        return self._act(s.VerifyIdentitySerializer)
 
     @extend_schema(
         summary="Ask the subject for information (pauses the clock)",
@@ -358,12 +351,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"], url_path="request-information")
     def request_information(self, request: ApiRequest, reference: str) -> Response:
-        return self._act(
-            s.MessageSerializer,
-            lambda request_obj, data, actor: workflow.request_ask_information(
-                request=request_obj, message=data["message"], actor=actor
-            ),
-        )
+        return self._act(s.MessageSerializer)
 
     @extend_schema(
         summary="Record that the subject answered (resumes the clock)",
@@ -372,12 +360,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"], url_path="information-received")
     def information_received(self, request: ApiRequest, reference: str) -> Response:
-        return self._act(
-            s.OptionalMessageSerializer,
-            lambda request_obj, data, actor: workflow.request_record_information(
-                request=request_obj, message=data.get("message", ""), actor=actor
-            ),
-        )
+        return self._act(s.OptionalMessageSerializer)
 
     @extend_schema(
         summary="Extend by two months (once, within the first month)",
@@ -386,46 +369,23 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def extend(self, request: ApiRequest, reference: str) -> Response:
-        return self._act(
-            s.ExtendSerializer,
-            lambda request_obj, data, actor: workflow.request_extend(
-                request=request_obj, reason=data["reason"], actor=actor
-            ),
-        )
+        return self._act(s.ExtendSerializer)
 
     @extend_schema(
         summary="Refuse on a ground", request=s.RefuseSerializer, responses=ACTION_RESPONSES
     )
     @action(detail=True, methods=["post"])
     def refuse(self, request: ApiRequest, reference: str) -> Response:
-        return self._act(
-            s.RefuseSerializer,
-            lambda request_obj, data, actor: workflow.request_refuse(
-                request=request_obj,
-                ground=data["ground"],
-                explanation=data.get("explanation", ""),
-                actor=actor,
-            ),
-        )
+        return self._act(s.RefuseSerializer)
 
     @extend_schema(
         summary="Complete with an outcome", request=s.CompleteSerializer, responses=ACTION_RESPONSES
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: ApiRequest, reference: str) -> Response:
-        return self._act(
-            s.CompleteSerializer,
-            lambda request_obj, data, actor: workflow.request_complete(
-                request=request_obj, outcome=data["outcome"], note=data.get("note", ""), actor=actor
-            ),
-        )
+        return self._act(s.CompleteSerializer)
 
     @extend_schema(summary="Withdraw", request=s.WithdrawSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: ApiRequest, reference: str) -> Response:
-        return self._act(
-            s.WithdrawSerializer,
-            lambda request_obj, data, actor: workflow.request_withdraw(
-                request=request_obj, reason=data.get("reason", ""), actor=actor
-            ),
-        )
+        return self._act(s.WithdrawSerializer)

@@ -1,8 +1,8 @@
 """The request page's actions: each is a form and one call into `dsr/workflow.py`.
 
-`ACTIONS` maps the URL name of an action to its form, the workflow action it needs to be
-allowed (`workflow.allowed_actions`), and the call. The desk adds no rule of its own
-except one: an action carrying the request's version is refused if the request changed
+`ACTIONS` maps the URL name of an action to its form and the workflow action it performs,
+whose call is in the one table the API reads too (`dsr/actions.py`). The desk adds no rule
+of its own except one: an action carrying the request's version is refused if the request changed
 since the page was shown (someone else acted), so nobody acts on a stale page.
 """
 
@@ -16,11 +16,25 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from dsr import audit, workflow
+from dsr import audit
+from dsr.actions import action_perform
 from dsr.desk import forms as desk_forms
 from dsr.models import Request
 
-Perform = Callable[[Request, dict[str, Any], audit.Actor], object]
+# What the desk adds to a form's data before the workflow call (dsr/actions.py).
+Inputs = Callable[[dict[str, Any], audit.Actor], dict[str, Any]]
+
+
+def _as_is(data: dict[str, Any], actor: audit.Actor) -> dict[str, Any]:
+    return data
+
+
+def _yourself(data: dict[str, Any], actor: audit.Actor) -> dict[str, Any]:
+    return {**data, "assignee": actor.user}
+
+
+def _decision(data: dict[str, Any], actor: audit.Actor) -> dict[str, Any]:
+    return {**data, "verified": data["decision"] == "verified"}
 
 
 @dataclass(frozen=True)
@@ -28,9 +42,9 @@ class Action:
     name: str
     workflow_action: str
     form: type[forms.Form]
-    perform: Perform
     done: str
     label: str
+    inputs: Inputs = _as_is
 
     def build(
         self, request_obj: Request, *, officers: list[User], data: Any = None, **initial: Any
@@ -46,92 +60,36 @@ class Action:
     def versioned(self) -> bool:
         return issubclass(self.form, desk_forms.VersionedForm)
 
-
-def _assign(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.request_assign(request=request_obj, assignee=data["assignee"], actor=actor)
-
-
-def _take(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.request_assign(request=request_obj, assignee=actor.user, actor=actor)
-
-
-def _identity(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.identity_decide(
-        request=request_obj,
-        verified=data["decision"] == "verified",
-        evidence=data["evidence"],
-        note=data["note"],
-        actor=actor,
-    )
-
-
-def _ask(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.request_ask_information(
-        request=request_obj, message=data["message"], actor=actor
-    )
-
-
-def _answer(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.request_record_information(
-        request=request_obj, message=data["message"], actor=actor
-    )
-
-
-def _extend(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.request_extend(request=request_obj, reason=data["reason"], actor=actor)
-
-
-def _complete(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.request_complete(
-        request=request_obj, outcome=data["outcome"], note=data["note"], actor=actor
-    )
-
-
-def _refuse(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.request_refuse(
-        request=request_obj, ground=data["ground"], explanation=data["explanation"], actor=actor
-    )
-
-
-def _withdraw(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.request_withdraw(request=request_obj, reason=data["reason"], actor=actor)
-
-
-def _note(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.request_add_note(request=request_obj, text=data["text"], actor=actor)
-
-
-def _message(request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
-    return workflow.request_message_subject(request=request_obj, body=data["body"], actor=actor)
+    def perform(self, request_obj: Request, data: dict[str, Any], actor: audit.Actor) -> object:
+        return action_perform(
+            self.workflow_action, request=request_obj, data=self.inputs(data, actor), actor=actor
+        )
 
 
 ACTIONS: dict[str, Action] = {
     action.name: action
     for action in (
         Action(
-            "take", "assign", desk_forms.TakeForm, _take, _("You took this request."), _("Take")
-        ),
-        Action(
+            "take",
             "assign",
-            "assign",
-            desk_forms.AssignForm,
-            _assign,
-            _("Assignee changed."),
-            _("Assign"),
+            desk_forms.TakeForm,
+            _("You took this request."),
+            _("Take"),
+            inputs=_yourself,
         ),
+        Action("assign", "assign", desk_forms.AssignForm, _("Assignee changed."), _("Assign")),
         Action(
             "identity",
             "decide_identity",
             desk_forms.IdentityForm,
-            _identity,
             _("Identity decision recorded."),
             _("Check identity"),
+            inputs=_decision,
         ),
         Action(
             "ask",
             "ask_information",
             desk_forms.AskInformationForm,
-            _ask,
             _("Question sent to the subject; the clock is paused until they answer."),
             _("Ask the subject for information"),
         ),
@@ -139,7 +97,6 @@ ACTIONS: dict[str, Action] = {
             "answer",
             "record_information",
             desk_forms.RecordInformationForm,
-            _answer,
             _("Answer recorded; the clock runs again."),
             _("Record the subject's answer"),
         ),
@@ -147,37 +104,25 @@ ACTIONS: dict[str, Action] = {
             "extend",
             "extend",
             desk_forms.ExtendForm,
-            _extend,
             _("Deadline extended by two months."),
             _("Extend the deadline"),
         ),
         Action(
-            "complete",
-            "complete",
-            desk_forms.CompleteForm,
-            _complete,
-            _("Request completed."),
-            _("Complete"),
+            "complete", "complete", desk_forms.CompleteForm, _("Request completed."), _("Complete")
         ),
-        Action(
-            "refuse", "refuse", desk_forms.RefuseForm, _refuse, _("Request refused."), _("Refuse")
-        ),
+        Action("refuse", "refuse", desk_forms.RefuseForm, _("Request refused."), _("Refuse")),
         Action(
             "withdraw",
             "withdraw",
             desk_forms.WithdrawForm,
-            _withdraw,
             _("Request marked as withdrawn."),
             _("Withdraw"),
         ),
-        Action(
-            "note", "add_note", desk_forms.NoteForm, _note, _("Note added."), _("Internal note")
-        ),
+        Action("note", "add_note", desk_forms.NoteForm, _("Note added."), _("Internal note")),
         Action(
             "message",
             "message_subject",
             desk_forms.MessageForm,
-            _message,
             _("Message sent to the subject."),
             _("Message the subject"),
         ),
