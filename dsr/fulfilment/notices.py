@@ -8,9 +8,9 @@ from dsr.models import (
     Art19Notice,
     EventKind,
     Job,
-    ProcessingActivity,
     Recipient,
     StepStatus,
+    processing_register,
 )
 
 CHANGING_ACTIONS = ("erased", "anonymised", "restricted", "rectified")
@@ -38,9 +38,7 @@ def recipients_for(job: Job, categories: list[str]) -> list[tuple[Recipient, lis
         shared = [c for c in recipient.data_categories if c in wanted]
         if shared:
             found[recipient.pk] = (recipient, shared)
-    activities = ProcessingActivity.objects.filter(organization=organization).prefetch_related(
-        "recipients"
-    )
+    activities = processing_register(organization)
     for activity in activities:
         shared = [c for c in activity.data_categories if c in wanted]
         if not shared:

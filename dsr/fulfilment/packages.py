@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from dsr.fulfilment.streams import EncryptedUpload, stored_chunks
-from dsr.models import DataPackage, Job, ProcessingActivity, Request, StepStatus
+from dsr.models import DataPackage, Job, Request, StepStatus, processing_register
 from dsr.spreadsheet import csv_safe
 
 PREVIEW_ROWS = 20
@@ -159,9 +159,7 @@ def parts_delete(files: list[dict[str, Any]]) -> None:
 def art15_information(request: Request) -> dict[str, Any]:
     """What Art. 15(1) and (2) require besides the copy, from the organisation's register."""
     organization = request.organization
-    activities = ProcessingActivity.objects.filter(organization=organization).prefetch_related(
-        "recipients"
-    )
+    activities = processing_register(organization)
     with translation.override(request.language):
         return {
             "controller": {

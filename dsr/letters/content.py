@@ -18,11 +18,11 @@ from dsr.models import (
     Letter,
     LetterKind,
     Outcome,
-    ProcessingActivity,
     Recipient,
     Request,
     Right,
     Status,
+    processing_register,
 )
 
 CONFIRMED_OPEN = (Status.IDENTITY_CHECK, Status.IN_PROGRESS, Status.AWAITING_SUBJECT)
@@ -92,9 +92,7 @@ def register_content(
     organization: Organization, activity_ids: list[int] | None = None
 ) -> list[dict[str, Any]]:
     """The register lines an access answer lists: Art. 15(1)(a)-(d), (g), (h) per purpose."""
-    activities = ProcessingActivity.objects.filter(organization=organization).prefetch_related(
-        "recipients"
-    )
+    activities = processing_register(organization)
     if activity_ids is not None:
         activities = activities.filter(pk__in=activity_ids)
     return [

@@ -56,6 +56,7 @@ from dsr.models.notifications import (
 from dsr.models.register import (
     ProcessingActivity,
     Recipient,
+    processing_register,
 )
 from dsr.models.requests import (
     Attachment,
@@ -140,4 +141,5 @@ __all__ = [
     "WebhookEndpoint",
     "new_package_token",
     "new_public_token",
+    "processing_register",
 ]

@@ -85,3 +85,11 @@ class ProcessingActivity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def processing_register(organization: Organization) -> models.QuerySet[ProcessingActivity]:
+    """The organisation's register, in its order, each line with its recipients: the one
+    read behind the access letter, the data package's Art. 15 information and Art. 19."""
+    return ProcessingActivity.objects.filter(organization=organization).prefetch_related(
+        "recipients"
+    )
