@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import ApiToken
+from accounts.access import visible_to
+from accounts.models import ApiToken, Role
+from dsr import audit
 from dsr.api import webhooks
 from dsr.api.forms import TokenForm, WebhookForm
 from dsr.api.tokens import api_token_create, api_token_revoke
 from dsr.desk.access import desk_view
 from dsr.models import WebhookDelivery, WebhookEndpoint
 
+M = TypeVar("M", bound=Model)
+
+
+def _managed(request: HttpRequest, queryset: QuerySet[M]) -> QuerySet[M]:
+    """`queryset` narrowed to the organisation the desk shows, which the user manages."""
+    return visible_to(
+        request.user, queryset, organization=request.desk.organization, roles=(Role.MANAGER,)
+    )
+
 
 def _page(request: HttpRequest, **context: object) -> HttpResponse:
-    organization = request.desk.organization
+    deliveries = _managed(request, WebhookDelivery.objects.select_related("endpoint"))
     return render(
         request,
         "api/integrations.html",
         {
-            "tokens": ApiToken.objects.filter(organization=organization).select_related(
-                "created_by"
-            ),
-            "endpoints": WebhookEndpoint.objects.filter(organization=organization),
-            "deliveries": WebhookDelivery.objects.filter(
-                endpoint__organization=organization
-            ).select_related("endpoint")[:50],
+            "tokens": _managed(request, ApiToken.objects.select_related("created_by")),
+            "endpoints": _managed(request, WebhookEndpoint.objects.all()),
+            "deliveries": deliveries[:50],
             "token_form": context.pop("token_form", TokenForm()),
             "webhook_form": context.pop("webhook_form", WebhookForm()),
             **context,
@@ -60,9 +70,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @desk_view(manage=True)
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = ApiToken.objects.filter(organization=request.desk.organization, pk=token_id).first()
-    if token is None:
-        raise Http404
+    token = get_object_or_404(_managed(request, ApiToken.objects.all()), pk=token_id)
     api_token_revoke(token=token)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("integrations:page")
@@ -89,11 +97,9 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @desk_view(manage=True)
 def webhook_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    endpoint = WebhookEndpoint.objects.filter(
-        organization=request.desk.organization, pk=endpoint_id
-    ).first()
-    if endpoint is None:
-        raise Http404
-    endpoint.active = not endpoint.active
-    endpoint.save(update_fields=["active"])
+    endpoint = get_object_or_404(_managed(request, WebhookEndpoint.objects.all()), pk=endpoint_id)
+    # The button says "Pause" on an active endpoint, "Resume" on a paused one.
+    webhooks.webhook_set_active(
+        endpoint=endpoint, active=not endpoint.active, actor=audit.Actor.for_user(request.user)
+    )
     return redirect("integrations:page")

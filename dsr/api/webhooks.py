@@ -31,7 +31,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import Organization
-from dsr import broker, crypto, egress
+from dsr import audit, broker, crypto, egress
 from dsr.models import Event, EventKind, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,34 @@ def webhook_create(
         secret=crypto.encrypt(secret.encode()),
     )
     return endpoint, secret
+
+
+@transaction.atomic
+def webhook_set_active(
+    *, endpoint: WebhookEndpoint, active: bool, actor: audit.Actor
+) -> WebhookEndpoint:
+    """Pause (`active` False) or resume deliveries to an endpoint.
+
+    A change of the organisation's integrations, recorded in its audit chain like a
+    member's role: an Event without a request (who, when, which endpoint; the address in
+    the payload). Setting what the endpoint already is changes and records nothing."""
+    endpoint = (
+        WebhookEndpoint.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=endpoint.pk)
+    )
+    if endpoint.active == active:
+        return endpoint
+    endpoint.active = active
+    endpoint.save(update_fields=["active"])
+    audit.record(
+        organization=endpoint.organization,
+        kind=EventKind.WEBHOOK_RESUMED if active else EventKind.WEBHOOK_PAUSED,
+        actor=actor,
+        data={"endpoint": endpoint.pk, "topics": list(endpoint.topics)},
+        payload={"url": endpoint.url},
+    )
+    return endpoint
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

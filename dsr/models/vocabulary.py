@@ -174,3 +174,5 @@ class EventKind(models.TextChoices):
     REGISTER_EXPORTED = "reports.register_exported", _("Request register downloaded")
     MEMBER_ROLE_CHANGED = "organization.member_role", _("Member's role changed")
     MEMBER_REMOVED = "organization.member_removed", _("Member removed")
+    WEBHOOK_PAUSED = "organization.webhook_paused", _("Webhook endpoint paused")
+    WEBHOOK_RESUMED = "organization.webhook_resumed", _("Webhook endpoint resumed")

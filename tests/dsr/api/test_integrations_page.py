@@ -72,3 +72,72 @@ def test_webhook_registration_refuses_unsafe_urls_and_shows_the_secret_once(
                                                "topics": ["request.created"]})  # fmt: skip
     assert 'id="new-webhook-secret"' in response.content.decode()
     assert WebhookEndpoint.objects.count() == 1
+
+
+def _endpoint(organization) -> WebhookEndpoint:
+    from dsr import crypto
+
+    return WebhookEndpoint.objects.create(
+        organization=organization,
+        url="https://hooks.example/dsr",
+        topics=["request.created"],
+        secret=crypto.encrypt(b"s3cret"),
+    )
+
+
+def test_pausing_and_resuming_a_webhook_is_in_the_organisations_audit_chain(
+    desk_client, manager, organization
+):
+    from dsr import audit
+    from dsr.models import Event, EventKind
+
+    endpoint = _endpoint(organization)
+    client = desk_client(manager)
+    toggle = f"{URL}webhooks/{endpoint.pk}/toggle/"
+    assert client.post(toggle).status_code == 302
+    endpoint.refresh_from_db()
+    assert not endpoint.active
+    assert client.post(toggle).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.active
+    changes = list(Event.objects.filter(kind__startswith="organization.webhook_"))
+    assert [event.kind for event in changes] == [
+        EventKind.WEBHOOK_PAUSED,
+        EventKind.WEBHOOK_RESUMED,
+    ]
+    for event in changes:
+        assert event.organization == organization and event.request is None
+        assert event.actor_user == manager
+        assert event.data["endpoint"] == endpoint.pk
+        assert event.payload == {"url": "https://hooks.example/dsr"}
+    assert audit.verify(organization).ok
+
+
+def test_setting_a_webhook_to_what_it_is_records_nothing(manager, organization):
+    from dsr import audit
+    from dsr.api.webhooks import webhook_set_active
+    from dsr.models import Event
+
+    endpoint = _endpoint(organization)
+    webhook_set_active(endpoint=endpoint, active=True, actor=audit.Actor.for_user(manager))
+    assert not Event.objects.filter(kind__startswith="organization.webhook_").exists()
+
+
+@pytest.mark.parametrize("user", ["officer", "viewer", "outsider", "outsider_manager"])
+def test_only_our_managers_pause_our_webhooks(
+    desk_client, request, user, organization, other_organization
+):
+    from accounts.models import Role
+    from dsr.models import Event
+    from tests.conftest import make_user
+
+    if user == "outsider_manager":
+        someone = make_user("boss@maxem.example", other_organization, Role.MANAGER)
+    else:
+        someone = request.getfixturevalue(user)
+    endpoint = _endpoint(organization)
+    response = desk_client(someone).post(f"{URL}webhooks/{endpoint.pk}/toggle/")
+    assert response.status_code == (404 if user == "outsider_manager" else 403)
+    endpoint.refresh_from_db()
+    assert endpoint.active
+    assert not Event.objects.filter(kind__startswith="organization.webhook_").exists()
