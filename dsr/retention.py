@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -289,6 +290,17 @@ def run(organization: Organization, *, now: datetime | None = None) -> RunCounts
         organization=organization, kind=EventKind.RETENTION_RUN, actor=SYSTEM, data=asdict(counts)
     )
     return counts
+
+
+def next_run(now: datetime) -> datetime:
+    """When the beat runs the purges next. Read from the beat's own crontab (config/settings.py:
+    once a day, in the desk's time zone), so the managers' page cannot disagree with it."""
+    schedule = settings.CELERY_BEAT_SCHEDULE["retention"]["schedule"]
+    local = timezone.localtime(now)
+    candidate = local.replace(
+        hour=min(schedule.hour), minute=min(schedule.minute), second=0, microsecond=0
+    )
+    return candidate if candidate > local else candidate + timedelta(days=1)
 
 
 def last_run(organization: Organization) -> Event | None:

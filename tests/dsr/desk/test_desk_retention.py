@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dsr import retention
-from dsr.desk.views.retention import next_run
+from dsr.retention import next_run
 
 URL = "/desk/settings/retention/"
 
@@ -29,3 +29,14 @@ def test_next_run_is_the_coming_half_past_three():
     assert next_run(datetime(2026, 11, 23, 1, 0, tzinfo=UTC)).hour == 3  # 02:00 Brussels
     later = next_run(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     assert (later.day, later.hour, later.minute) == (24, 3, 30)
+
+
+def test_next_run_follows_the_beat_schedule(settings):
+    from celery.schedules import crontab
+
+    settings.CELERY_BEAT_SCHEDULE = {
+        **settings.CELERY_BEAT_SCHEDULE,
+        "retention": {"task": "dsr.tasks.retention_run_all", "schedule": crontab(hour=5, minute=0)},
+    }
+    later = next_run(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    assert (later.day, later.hour, later.minute) == (24, 5, 0)
