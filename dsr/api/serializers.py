@@ -122,36 +122,38 @@ class RequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(serializers.EmailField(allow_null=True))
-    def get_assignee(self, request: Request) -> str | None:
-        return request.assignee.email if request.assignee else None
+    def get_assignee(self, request_obj: Request) -> str | None:
+        return request_obj.assignee.email if request_obj.assignee else None
 
-    def get_days_left(self, request: Request) -> int:
+    def get_days_left(self, request_obj: Request) -> int:
         from dsr import deadlines
 
-        today = deadlines.receipt_date(timezone.now(), time_zone=request.organization.time_zone)
-        return request.days_left(today)
+        today = deadlines.receipt_date(timezone.now(), time_zone=request_obj.organization.time_zone)
+        return request_obj.days_left(today)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_allowed_actions(self, request: Request) -> list[str]:
+    def get_allowed_actions(self, request_obj: Request) -> list[str]:
         return [
-            API_ACTIONS[name] for name in workflow.allowed_actions(request) if name in API_ACTIONS
+            API_ACTIONS[name]
+            for name in workflow.allowed_actions(request_obj)
+            if name in API_ACTIONS
         ]
 
     @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_status_page_url(self, request: Request) -> str | None:
+    def get_status_page_url(self, request_obj: Request) -> str | None:
         """The link is the subject's key: whoever holds it may answer and withdraw as the
         subject. So it goes only to a caller that may act on the request (`auth.may_write`:
         a write token of the organisation, an officer or manager), never to a read token or a
         viewer, and to nobody when the serializer is not told who is asking."""
-        http_request = self.context.get("request")
-        if http_request is None:
+        request = self.context.get("request")
+        if request is None:
             return None
         decided = self.context.setdefault("acts_for_subject", {})  # once per organisation
-        if request.organization_id not in decided:
-            decided[request.organization_id] = may_write(http_request, request.organization)
-        if not decided[request.organization_id]:
+        if request_obj.organization_id not in decided:
+            decided[request_obj.organization_id] = may_write(request, request_obj.organization)
+        if not decided[request_obj.organization_id]:
             return None
-        return request.status_url()
+        return request_obj.status_url()
 
 
 class RequestCreateSerializer(StrictSerializer):

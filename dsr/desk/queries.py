@@ -51,15 +51,15 @@ def desk_requests(user: User, organization: Organization | None = None) -> Query
 
 def request_for_desk(user: User, reference: str) -> Request:
     """One request by reference, among those `user` may see; 404 otherwise."""
-    found = (
+    request_obj = (
         desk_requests(user)
         .select_related("organization", "assignee")
         .filter(reference=reference)
         .first()
     )
-    if found is None:
+    if request_obj is None:
         raise Http404("No such request")
-    return found
+    return request_obj
 
 
 def unassigned(officer_ids: list[int]) -> Q:

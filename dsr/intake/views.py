@@ -253,7 +253,7 @@ def confirm(request: HttpRequest, organization_slug: str, token: str) -> HttpRes
             status=400,
             back_url=form_url,
         )
-    waiting = [item for item in requests if item.status == Status.UNVERIFIED]
+    waiting = [request_obj for request_obj in requests if request_obj.status == Status.UNVERIFIED]
     if not waiting:
         if services.submission_was_confirmed(requests):
             context["status_url"] = reverse("intake:status", args=[requests[0].public_token])

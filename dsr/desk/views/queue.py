@@ -111,7 +111,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     requests = queue_filter.qs if queue_filter.is_valid() else queue_filter.queryset.none()
     paginator = queries.CappedPaginator(requests, queries.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    rows = [QueueRow(request=item, badge=due_badge(item, today)) for item in page.object_list]
+    rows = [
+        QueueRow(request=request_obj, badge=due_badge(request_obj, today))
+        for request_obj in page.object_list
+    ]
     facets = queries.facet_counts(requests, today=today, user=request.user, officers=officers)
     query = request.GET.copy()
     query.pop("page", None)
@@ -148,21 +151,21 @@ def _csv_rows(requests, today: date) -> Iterator[list[object]]:
         _("Days left"),
         _("Assignee"),
     ]
-    for item in requests.iterator(chunk_size=CSV_CHUNK):
+    for request_obj in requests.iterator(chunk_size=CSV_CHUNK):
         yield [
-            item.reference,
-            item.get_right_display(),
-            item.get_status_display(),
-            item.get_channel_display(),
-            item.language,
-            item.subject_name,
-            item.subject_email,
-            timezone.localtime(item.received_at).strftime("%Y-%m-%d %H:%M"),
-            item.due_date.isoformat(),
-            item.extended_due_date.isoformat() if item.extended_due_date else "",
-            item.effective_due_date.isoformat(),
-            item.days_left(today) if item.is_open else "",
-            item.assignee.email if item.assignee else "",
+            request_obj.reference,
+            request_obj.get_right_display(),
+            request_obj.get_status_display(),
+            request_obj.get_channel_display(),
+            request_obj.language,
+            request_obj.subject_name,
+            request_obj.subject_email,
+            timezone.localtime(request_obj.received_at).strftime("%Y-%m-%d %H:%M"),
+            request_obj.due_date.isoformat(),
+            request_obj.extended_due_date.isoformat() if request_obj.extended_due_date else "",
+            request_obj.effective_due_date.isoformat(),
+            request_obj.days_left(today) if request_obj.is_open else "",
+            request_obj.assignee.email if request_obj.assignee else "",
         ]
 
 
@@ -208,12 +211,12 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     assignee, actor = form.chosen_assignee(), audit.Actor.for_user(desk.user)
     done, skipped = [], []
     with transaction.atomic():
-        for item in sorted(chosen, key=lambda r: r.pk):
+        for request_obj in sorted(chosen, key=lambda r: r.pk):
             try:
-                workflow.request_assign(request=item, assignee=assignee, actor=actor)
-                done.append(item.reference)
+                workflow.request_assign(request=request_obj, assignee=assignee, actor=actor)
+                done.append(request_obj.reference)
             except workflow.WorkflowError:
-                skipped.append(item.reference)
+                skipped.append(request_obj.reference)
     if done:
         messages.success(
             request,
