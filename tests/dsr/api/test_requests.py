@@ -255,11 +255,19 @@ def test_throttled_with_retry_after(api, settings):
     assert response.status_code == 200
 
 
-def test_session_of_a_member_reads_through_the_browsable_api(client, officer, make_request):
+def test_session_of_a_member_reads_through_the_browsable_api(
+    client, desk_client, officer, make_request
+):
     from tests.conftest import PASSWORD
 
     request = make_request()
+    url = f"{URL}{request.reference}/"
     client.login(email=officer.email, password=PASSWORD)
-    response = client.get(f"{URL}{request.reference}/", HTTP_ACCEPT="application/json")
-    # A session without the second factor is not accepted by the API.
-    assert response.status_code in (200, 401, 403)
+    response = client.get(url, HTTP_ACCEPT="application/json")
+    # A session without the second factor is not accepted by the API: not signed in.
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    # The same member, two-factor verified, reads the request.
+    response = desk_client(officer).get(url, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert response.json()["reference"] == request.reference
