@@ -63,11 +63,11 @@ def setup_django(database: str) -> None:
     import django
 
     django.setup()
-    from dsr import jobs
+    from dsr.fulfilment import runner
 
     # The benchmark runs every step itself; nothing goes to a broker.
-    jobs._enqueue_step = lambda *args, **kwargs: None
-    jobs._enqueue_package = lambda *args, **kwargs: None
+    runner._enqueue_step = lambda *args, **kwargs: None
+    runner._enqueue_package = lambda *args, **kwargs: None
 
 
 def connect(database: str):
@@ -143,10 +143,11 @@ def prepare_desk(systems: str) -> dict[str, int]:
     from django.core.management import call_command
 
     from accounts.models import Membership, Role, User
-    from dsr import audit, jobs, workflow
+    from dsr import audit, workflow
     from dsr.demo.data import ORGANIZATIONS
     from dsr.demo.loader import _organization
     from dsr.demo.systems import OPENMOTICS_MAP
+    from dsr.fulfilment import jobs
     from dsr.fulfilment.sources import data_source_save
     from dsr.models import Channel, EvidenceKind, Right
 
@@ -199,14 +200,13 @@ def peak_rss_mb() -> float:
 
 def child_export(job_id: int) -> None:
     """In a fresh process: run the export step and build the package; report time and RSS."""
-    from dsr import jobs
-    from dsr.fulfilment import delivery
+    from dsr.fulfilment import delivery, runner
     from dsr.models import DataPackage, Job
 
     job = Job.objects.get(pk=job_id)
     started = time.perf_counter()
     for step in job.steps.all():
-        while jobs.step_run(step_id=step.pk) is not None:
+        while runner.step_run(step_id=step.pk) is not None:
             pass
     package = delivery.package_create(job_id=job_id)
     seconds = time.perf_counter() - started
@@ -288,7 +288,8 @@ def timed_plain_delete(database: str, customer: int) -> tuple[float, int]:
 def timed_desk_erasure(systems: str, job_id: int) -> tuple[float, int]:
     from django.urls import reverse
 
-    from dsr import audit, jobs
+    from dsr import audit
+    from dsr.fulfilment import jobs, runner
     from dsr.models import Job
 
     job = Job.objects.get(pk=job_id)
@@ -298,7 +299,7 @@ def timed_desk_erasure(systems: str, job_id: int) -> tuple[float, int]:
     step = job.steps.get()
     reverse("fulfilment:callback", args=["warm-up"])  # a worker has its URLs loaded already
     started = time.perf_counter()
-    while jobs.step_run(step_id=step.pk) is not None:
+    while runner.step_run(step_id=step.pk) is not None:
         pass
     seconds = time.perf_counter() - started
     step.refresh_from_db()

@@ -318,7 +318,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Fulfilment (dsr/jobs.py): the subject's data package expires after this many days or
+# Fulfilment (dsr/fulfilment/): the subject's data package expires after this many days or
 # downloads; a step's lease is how long a worker may go without a checkpoint before the
 # sweep hands the step to another worker.
 PACKAGE_DAYS = envint("DSR_PACKAGE_DAYS", 7, minimum=1)

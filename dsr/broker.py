@@ -7,6 +7,13 @@ broker is back (dsr/tasks.py). What must not happen is that the page the subject
 officer is waiting for fails or hangs, so `enqueue` never raises, and after a failure it
 stops trying for a few seconds in this process: a view that queues several things pays the
 broker's connection timeout once, not once per thing (settings: CELERY_BROKER_*).
+
+Work is named, not imported: `enqueue("dsr.tasks.letter_render", letter_id)` publishes by the
+task's registered name with the current Celery app's `send_task` (config/celery.py's `app`,
+or a test's worker app made current, just as a shared task's `apply_async` would), so a
+service never imports dsr/tasks.py, which imports the services. Routing, serializer and
+publish retries are the app's settings either way. tests/dsr/test_task_names.py checks every
+name enqueued in the code against the registered tasks.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from celery import current_app
 from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -25,9 +33,9 @@ log = logging.getLogger(__name__)
 # After a failed publish, this process skips the broker for this long. A sweep task resets
 # the pause first: the broker delivered the sweep, so it is reachable again.
 PAUSE_SECONDS = 15.0
-# Written to a row's error field when its task could not be handed to the broker; the row's
-# next run (from the sweep) clears it. Pages show WAITING instead of this text.
-UNREACHABLE = "task queue unreachable; the sweep will enqueue it again"
+# Said on the officer's next page after an action whose work must wait. The rows themselves
+# record it in `enqueue_failed_at`, set by the callers' `on_unreachable` and cleared when the
+# row next runs, so the letters and fulfilment panels can say which work waits.
 WAITING = _(
     "The background worker cannot be reached just now. What you did is saved; e-mails, "
     "letters and fulfilment steps wait in the database and go out as soon as it is back."
@@ -53,26 +61,27 @@ def reset() -> None:
 
 
 def enqueue(
-    task: Any,
+    task_name: str,
     *args: Any,
     countdown: float | None = None,
     on_unreachable: Callable[[], object] | None = None,
 ) -> bool:
-    """Publish `task(*args)`; False (and `on_unreachable()`) when the broker is unreachable."""
+    """Publish the task named `task_name` (e.g. "dsr.tasks.letter_render") with `args`;
+    False (and `on_unreachable()`) when the broker is unreachable."""
     global _paused_until
     if unreachable():
-        log.info("broker paused: %s%s left for the sweep", task.name, args)
+        log.info("broker paused: %s%s left for the sweep", task_name, args)
     else:
         try:
-            task.apply_async(args, countdown=countdown)
+            current_app.send_task(task_name, args, countdown=countdown)
         except Exception:  # any transport error: the row stays queued, the sweep retries
             _paused_until = time.monotonic() + PAUSE_SECONDS
-            log.warning("could not enqueue %s%s; the sweep will", task.name, args, exc_info=True)
+            log.warning("could not enqueue %s%s; the sweep will", task_name, args, exc_info=True)
         else:
             return True
     if on_unreachable is not None:
         try:
             on_unreachable()
         except Exception:  # a note for the page only; never fail the caller for it
-            log.warning("could not mark %s%s as waiting", task.name, args, exc_info=True)
+            log.warning("could not mark %s%s as waiting", task_name, args, exc_info=True)
     return False

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Organization
 from dsr import broker
+from dsr.letters.stored import letter_read
 from dsr.models import OutboundEmail, Request
 
 log = logging.getLogger(__name__)
@@ -60,20 +61,18 @@ def email_queue(
         text_body=text,
         html_body=html,
     )
-    from dsr import tasks
-
-    transaction.on_commit(lambda: _enqueue(tasks.email_send, email.pk))
+    transaction.on_commit(lambda: _enqueue(email.pk))
     return email
 
 
-def _enqueue(task: Any, email_id: int) -> None:
+def _enqueue(email_id: int) -> None:
     """Hand the mail to the broker; if the broker is down the sweep sends it later."""
     broker.enqueue(
-        task,
+        "dsr.tasks.email_send",
         email_id,
         on_unreachable=lambda: OutboundEmail.objects.filter(
             pk=email_id, sent_at__isnull=True
-        ).update(last_error=broker.UNREACHABLE),
+        ).update(enqueue_failed_at=timezone.now()),
     )
 
 
@@ -97,20 +96,19 @@ def email_send(email_id: int) -> bool:
         message.attach_alternative(email.html_body, "text/html")
         if email.letter_id is not None:
             # A letter goes as its stored, signed PDF, read (and decrypted) only now.
-            from dsr.letters.services import letter_read
-
             message.attach(email.letter.file_name, letter_read(email.letter), "application/pdf")
         email.attempts += 1
+        email.enqueue_failed_at = None  # it reached a worker
         try:
             message.send()
         except Exception as exc:
             failure = exc
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            email.save(update_fields=["attempts", "last_error"])
+            email.save(update_fields=["attempts", "last_error", "enqueue_failed_at"])
         else:
             email.sent_at = timezone.now()
             email.last_error = ""
-            email.save(update_fields=["attempts", "last_error", "sent_at"])
+            email.save(update_fields=["attempts", "last_error", "enqueue_failed_at", "sent_at"])
     if failure is not None:
         raise failure
     return True

@@ -1,15 +1,29 @@
-"""Thin Celery tasks: load by id, call a plain function, retry on failure."""
+"""Thin Celery tasks: load by id, call a plain function, retry on failure.
+
+An entry point, like a view: it imports the services, and no service imports it. Services
+hand work over by task name (`broker.enqueue("dsr.tasks.letter_render", letter_id)`); each
+task's name is `dsr.tasks.<function>`, and tests/dsr/test_task_names.py checks that every
+name enqueued in the code is one of these.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
+from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import task_prerun
+from django.conf import settings
 
-from accounts.models import Organization
-from dsr import audit, broker
-from dsr.fulfilment import delivery
+from accounts.models import Organization, User
+from dsr import audit, broker, emails, reminders, retention
+from dsr.api import webhooks
+from dsr.desk.reports import exports
+from dsr.fulfilment import delivery, runner
+from dsr.intake import services as intake_services
+from dsr.letters import printing
+from dsr.letters import services as letter_services
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +53,6 @@ def audit_verify_all() -> None:
 
 @shared_task(bind=True, max_retries=8)
 def email_send(self, email_id: int) -> None:
-    from dsr import emails
-
     try:
         emails.email_send(email_id)
     except Exception as exc:
@@ -50,10 +62,6 @@ def email_send(self, email_id: int) -> None:
 @shared_task
 def email_sweep(older_than_seconds: int = 300) -> int:
     """Re-enqueue mails whose task was lost (broker restarted, message dropped)."""
-    from datetime import timedelta
-
-    from dsr import emails
-
     count = 0
     unsent = emails.unsent(older_than=timedelta(seconds=older_than_seconds))
     for email_id in unsent.values_list("pk", flat=True)[:500]:
@@ -65,25 +73,18 @@ def email_sweep(older_than_seconds: int = 300) -> int:
 @shared_task
 def reminder_sweep() -> int:
     """Every 15 minutes: deadline reminders, each (request, threshold) once."""
-    from dsr import reminders
-
     return reminders.sweep()
 
 
 @shared_task
 def digest_all() -> None:
     """Every morning: one digest task per officer who has not opted out."""
-    from dsr import reminders
-
     for user_id in reminders.digest_recipients().values_list("pk", flat=True):
         digest_send.delay(user_id)
 
 
 @shared_task
 def digest_send(user_id: int) -> bool:
-    from accounts.models import User
-    from dsr import reminders
-
     user = User.objects.filter(pk=user_id, is_active=True).first()
     return bool(user) and reminders.digest_send(user)
 
@@ -97,19 +98,13 @@ def retention_run_all() -> None:
 
 @shared_task
 def retention_run(organization_id: int) -> dict:
-    from dataclasses import asdict
-
-    from dsr import retention
-
     return asdict(retention.run(Organization.objects.get(pk=organization_id)))
 
 
 @shared_task
 def intake_withdraw_unconfirmed() -> int:
     """Hourly from beat: withdraw web requests nobody confirmed within 14 days."""
-    from dsr.intake import services
-
-    return services.unconfirmed_withdraw()
+    return intake_services.unconfirmed_withdraw()
 
 
 @shared_task(bind=True, max_retries=5)
@@ -117,37 +112,33 @@ def letter_render(self, letter_id: int) -> str:
     """Render and sign one letter. A time-stamp authority or storage that is down is
     retried with back-off; anything else (a bug, a broken certificate) fails the letter
     at once, so the officer sees it and can render it again."""
-    from dsr.letters import services
-
     try:
-        return services.letter_render(letter_id)
-    except services.transient_errors() as exc:
+        return letter_services.letter_render(letter_id)
+    except letter_services.transient_errors() as exc:
         if self.request.retries < self.max_retries:
             raise self.retry(exc=exc, countdown=min(600, 15 * 2**self.request.retries)) from exc
-        services.letter_mark_failed(letter_id=letter_id, error=f"{type(exc).__name__}: {exc}")
+        letter_services.letter_mark_failed(
+            letter_id=letter_id, error=f"{type(exc).__name__}: {exc}"
+        )
         return "failed"
     except Exception as exc:
         log.exception("letter %s could not be rendered", letter_id)
-        services.letter_mark_failed(letter_id=letter_id, error=f"{type(exc).__name__}: {exc}")
+        letter_services.letter_mark_failed(
+            letter_id=letter_id, error=f"{type(exc).__name__}: {exc}"
+        )
         return "failed"
 
 
 @shared_task
 def print_batch_build(batch_id: int) -> str:
-    from dsr.letters import printing
-
     return printing.print_batch_build(batch_id)
 
 
 @shared_task
 def letter_sweep(older_than_seconds: int = 300) -> int:
     """Re-enqueue letters and print batches whose task was lost (broker restarted)."""
-    from datetime import timedelta
-
-    from dsr.letters import printing, services
-
     count = 0
-    lost = services.letters_lost(older_than=timedelta(seconds=older_than_seconds))
+    lost = letter_services.letters_lost(older_than=timedelta(seconds=older_than_seconds))
     for letter_id in lost.values_list("pk", flat=True)[:200]:
         letter_render.delay(letter_id)
         count += 1
@@ -157,48 +148,38 @@ def letter_sweep(older_than_seconds: int = 300) -> int:
     return count
 
 
-# --- Fulfilment (dsr/jobs.py) ----------------------------------------------------------------
+# --- Fulfilment (dsr/fulfilment/runner.py, delivery.py) ---------------------------------------
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def job_step_run(self, step_id: int) -> None:
     """One attempt at a fulfilment step; the step's row says what is left to do, how often
     it was tried and when to try again (back-off, or the next poll of a 202 answer)."""
-    from dsr import jobs
-
-    again_in = jobs.step_run(step_id=step_id)
+    again_in = runner.step_run(step_id=step_id)
     if again_in is not None:
         raise self.retry(countdown=again_in)
 
 
 @shared_task(acks_late=True)
 def job_package_create(job_id: int) -> None:
-
     delivery.package_create(job_id=job_id)
 
 
 @shared_task
 def job_sweep() -> int:
     """Every minute from beat: steps and packages whose lease ran out are enqueued again."""
-    from dsr import jobs
-
-    return jobs.steps_requeue_lost()
+    return runner.steps_requeue_lost()
 
 
 @shared_task
 def package_purge() -> int:
     """Hourly: delete data packages that expired or were downloaded as often as allowed."""
-
     return delivery.packages_purge()
 
 
 @shared_task(bind=True, max_retries=8)
 def webhook_deliver(self, delivery_id: int) -> None:
     """POST one webhook delivery; retry with back-off until delivered or given up."""
-    from django.conf import settings
-
-    from dsr.api import webhooks
-
     if not webhooks.deliver(delivery_id):
         base = settings.WEBHOOK_RETRY_SECONDS
         raise self.retry(countdown=min(3600, base * 2**self.request.retries))
@@ -207,8 +188,6 @@ def webhook_deliver(self, delivery_id: int) -> None:
 @shared_task
 def webhook_sweep(older_than_seconds: int = 900) -> int:
     """Re-enqueue deliveries whose task was lost (receivers dedupe on X-DSR-Delivery)."""
-    from dsr.api import webhooks
-
     count = 0
     for delivery_id in webhooks.pending(older_than_seconds).values_list("pk", flat=True)[:500]:
         webhook_deliver.delay(delivery_id)
@@ -223,12 +202,9 @@ def webhook_sweep(older_than_seconds: int = 900) -> int:
 def register_export_build(self, export_id: int) -> str:
     """Lay out, sign and store one register. A time-stamp authority or storage that is down
     is retried with back-off; anything else fails the export, and the page says so."""
-    from dsr.desk.reports import exports
-    from dsr.letters.services import transient_errors
-
     try:
         return exports.register_export_build(export_id)
-    except transient_errors() as exc:
+    except letter_services.transient_errors() as exc:
         if self.request.retries < self.max_retries:
             raise self.retry(exc=exc, countdown=min(600, 15 * 2**self.request.retries)) from exc
         message = exports.failure_message(exc, transient=True)
@@ -243,13 +219,9 @@ def register_export_build(self, export_id: int) -> str:
 def register_export_sweep(older_than_seconds: int = 900) -> int:
     """Re-enqueue register exports whose task was lost (broker restarted, message dropped);
     15 minutes: longer than the build's retries with back-off take (about 8 minutes)."""
-    from datetime import timedelta
-
-    from dsr.desk.reports import exports
-
     count = 0
     lost = exports.exports_lost(older_than=timedelta(seconds=older_than_seconds))
     for export_id in lost.values_list("pk", flat=True)[:20]:
-        broker.enqueue(register_export_build, export_id)
+        broker.enqueue("dsr.tasks.register_export_build", export_id)
         count += 1
     return count

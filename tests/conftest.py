@@ -285,6 +285,7 @@ def celery_worker(transactional_db, tmp_path) -> Iterator[object]:
     from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
+    import dsr.tasks  # noqa: F401  (the tasks, as the production worker's autodiscovery loads them)
     from config.celery import app as production_app
 
     app = Celery("dsr-test")

@@ -202,9 +202,7 @@ def _on_event(sender: type, instance: Event, created: bool, **kwargs: Any) -> No
 
 
 def _enqueue(delivery_id: int) -> None:
-    from dsr import tasks
-
-    broker.enqueue(tasks.webhook_deliver, delivery_id)  # broker down: the sweep picks it up
+    broker.enqueue("dsr.tasks.webhook_deliver", delivery_id)  # broker down: the sweep picks it up
 
 
 def deliver(delivery_id: int) -> bool:

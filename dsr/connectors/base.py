@@ -144,7 +144,7 @@ class TableWriter(Protocol):
 
 
 class StepContext(Protocol):
-    """What a connector may use while running a step (implemented in dsr/jobs.py)."""
+    """What a connector may use while running a step (implemented in dsr/fulfilment/runner.py)."""
 
     subject: Subject
     right: str

@@ -36,7 +36,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from dsr.connectors import sql_errors, sql_policy
+import dsr.connectors.sql_errors as sql_errors
+import dsr.connectors.sql_policy as sql_policy
 from dsr.connectors.anonymise import anonymise
 from dsr.connectors.base import (
     ConfigError,

@@ -15,11 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dsr import audit, emails
+from dsr.fulfilment.runner import lease
 from dsr.models import DataPackage, EventKind, Job, Request
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
 
 def package_create(*, job_id: int) -> DataPackage | None:
@@ -33,11 +30,11 @@ def package_create(*, job_id: int) -> DataPackage | None:
             return None
         if job.package_lease_until is not None and job.package_lease_until > now:
             return None  # another worker is building it
-        job.package_lease_until = now + _lease()
+        job.package_lease_until = now + lease()
         job.save(update_fields=["package_lease_until"])
 
     def heartbeat() -> None:
-        Job.objects.filter(pk=job_id).update(package_lease_until=timezone.now() + _lease())
+        Job.objects.filter(pk=job_id).update(package_lease_until=timezone.now() + lease())
 
     job = Job.objects.select_related("request__organization").get(pk=job_id)
     package, parts = package_build(job=job, heartbeat=heartbeat)

@@ -1,6 +1,6 @@
 """What a request's fulfilment did, for the desk's panel and the answer letters: per source,
 what was erased, anonymised, restricted, rectified, exported or kept and why
-(`erasure_record`), and how far the job is (`job_progress`)."""
+(`fulfilment_record`), and how far the job is (`job_progress`)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class SourceRecord:
     finished_at: datetime | None = None
 
 
-def erasure_record(request: Request) -> list[SourceRecord]:
+def fulfilment_record(request: Request) -> list[SourceRecord]:
     """Per source: what was erased, anonymised, restricted, rectified or kept and why.
 
     For any right a job carried out (erasure, rectification, restriction; access and

@@ -1,4 +1,4 @@
-"""Fulfilment pages. Views check who may see and act, then call dsr.jobs; no rules here.
+"""Fulfilment pages. Views check who may see and act, then call fulfilment.jobs; no rules here.
 
 Desk pages use the desk's `desk_view` (a signed-in, two-factor verified member).
 Every object is looked up through `accounts.access.visible_to`, so another organisation's
@@ -26,12 +26,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access
 from accounts.models import Organization, Role
-from dsr import audit, broker, jobs
+from dsr import audit, broker
 from dsr.connectors import connector_for
 from dsr.connectors.base import ConfigError
 from dsr.connectors.http import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from dsr.desk.access import desk_view
-from dsr.fulfilment import delivery, records
+from dsr.fulfilment import delivery, jobs, records
 from dsr.fulfilment.forms import CorrectionsForm, DataSourceForm, TaskForm, source_address
 from dsr.fulfilment.packages import package_chunks
 from dsr.fulfilment.sources import data_source_save, register_categories
@@ -158,7 +158,7 @@ def _job_context(request: HttpRequest, request_obj: Request) -> dict:
         "fulfilment_right": request_obj.right in FULFILMENT_RIGHTS,
         "rectification": request_obj.right == Right.RECTIFICATION,
         "corrections_form": CorrectionsForm(),
-        "record": records.erasure_record(request_obj),
+        "record": records.fulfilment_record(request_obj),
         "notices": Art19Notice.objects.filter(job=job) if job else [],
         "packages": DataPackage.objects.filter(job=job) if job else [],
     }

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LetterWindow, Organization
 from dsr import egress
-from dsr.letters import fulfilment
+from dsr.letters import job_outcomes
 from dsr.models import (
     LetterKind,
     Message,
@@ -35,9 +35,9 @@ class SystemOutcomeForm(forms.Form):
         required=False,
         choices=[
             ("", "—"),
-            (fulfilment.ERASED, _("Erased")),
-            (fulfilment.ANONYMISED, _("Anonymised")),
-            (fulfilment.KEPT, _("Kept")),
+            (job_outcomes.ERASED, _("Erased")),
+            (job_outcomes.ANONYMISED, _("Anonymised")),
+            (job_outcomes.KEPT, _("Kept")),
         ],
     )
     legal_ground = forms.CharField(
@@ -48,7 +48,7 @@ class SystemOutcomeForm(forms.Form):
         data = super().clean()
         if data.get("system") and not data.get("action"):
             self.add_error("action", _("Say what was done in this system."))
-        if data.get("action") == fulfilment.KEPT and not data.get("legal_ground"):
+        if data.get("action") == job_outcomes.KEPT and not data.get("legal_ground"):
             self.add_error("legal_ground", _("Say on which legal ground the data were kept."))
         return data
 
@@ -71,7 +71,7 @@ class LetterForm(forms.Form):
         self.request_obj = request
         self.kind = kind
         organization = request.organization
-        record = fulfilment.fulfilment_record(request)
+        record = job_outcomes.fulfilment_record(request)
         answer = kind == LetterKind.ANSWER
         if kind == LetterKind.INFORMATION_REQUEST:
             last = (
@@ -164,7 +164,7 @@ def systems_from(formset: Any) -> list[dict[str, str]]:
 
 
 def systems_initial(request: Request) -> list[dict[str, str]]:
-    record = fulfilment.fulfilment_record(request)
+    record = job_outcomes.fulfilment_record(request)
     if record is None:
         return []
     return [

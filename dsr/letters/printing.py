@@ -54,9 +54,7 @@ def waiting_for_post(user: User, organization: Organization | None = None) -> Qu
 
 
 def _enqueue_build(batch_id: int) -> None:
-    from dsr import tasks
-
-    broker.enqueue(tasks.print_batch_build, batch_id)  # broker down: the sweep picks it up
+    broker.enqueue("dsr.tasks.print_batch_build", batch_id)  # broker down: the sweep picks it up
 
 
 @transaction.atomic

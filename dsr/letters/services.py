@@ -20,12 +20,15 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts import access
 from dsr import audit, broker, crypto, emails
 from dsr.letters import render, signing
 from dsr.letters.content import available_kinds, letter_draft
+
+# Reading a stored letter lives a layer down (dsr.emails reads them too); callers keep
+# reaching it here.
+from dsr.letters.stored import LetterError, LetterIntegrityError, letter_read, removed_message  # noqa: F401
 from dsr.models import (
     ActorKind,
     AnswerChannel,
@@ -53,22 +56,6 @@ def transient_errors() -> tuple[type[BaseException], ...]:
     return (TimestampRequestError, ConnectionError, TimeoutError, OSError, OperationalError)
 
 
-class LetterError(Exception):
-    """A letter action that cannot be done; the message says why to a person."""
-
-
-class LetterIntegrityError(LetterError):
-    """A stored letter no longer matches the sha256 recorded when it was issued."""
-
-
-def removed_message(letter: Letter) -> str:
-    """What the desk and the API say of a letter whose PDF retention removed."""
-    return _(
-        "The PDF of this letter was removed by retention on %(date)s. Its sha256 %(sha256)s "
-        "is kept as proof of what was sent."
-    ) % {"date": timezone.localdate(letter.removed_at).isoformat(), "sha256": letter.sha256}
-
-
 def _check_can_act(actor: audit.Actor, request: Request) -> None:
     if actor.kind == ActorKind.USER:
         if not access.can_act(actor.user, request.organization):
@@ -78,15 +65,13 @@ def _check_can_act(actor: audit.Actor, request: Request) -> None:
 
 
 def _enqueue_render(letter_id: int) -> None:
-    from dsr import tasks
-
     # Broker down: the row stays "rendering", says so to the panel, and the sweep retries.
     broker.enqueue(
-        tasks.letter_render,
+        "dsr.tasks.letter_render",
         letter_id,
         on_unreachable=lambda: Letter.objects.filter(
             pk=letter_id, status=LetterStatus.RENDERING
-        ).update(error=broker.UNREACHABLE),
+        ).update(enqueue_failed_at=timezone.now()),
     )
 
 
@@ -273,6 +258,7 @@ def letter_render(letter_id: int) -> str:
         locked.rendered_at = moment
         locked.attempts += 1
         locked.error = ""
+        locked.enqueue_failed_at = None
         locked.status = LetterStatus.READY
         locked.save()
         _record(
@@ -295,8 +281,9 @@ def letter_mark_failed(*, letter_id: int, error: str) -> None:
         return
     letter.status = LetterStatus.FAILED
     letter.error = error[:2000]
+    letter.enqueue_failed_at = None
     letter.attempts += 1
-    letter.save(update_fields=["status", "error", "attempts"])
+    letter.save(update_fields=["status", "error", "enqueue_failed_at", "attempts"])
     _record(letter, EventKind.LETTER_FAILED, RENDERER, error=error[:300])
 
 
@@ -308,19 +295,6 @@ def letters_lost(older_than: timedelta = timedelta(minutes=5)) -> QuerySet[Lette
 
 
 # --- reading -------------------------------------------------------------------------------
-
-
-def letter_read(letter: Letter) -> bytes:
-    """The stored PDF, decrypted and checked against the sha256 recorded at issue."""
-    if letter.removed_at is not None:
-        raise LetterError(removed_message(letter))
-    if letter.status != LetterStatus.READY or not letter.file:
-        raise LetterError("This letter is not ready.")
-    with letter.file.open("rb") as handle:
-        pdf = crypto.decrypt(handle.read())
-    if hashlib.sha256(pdf).hexdigest() != letter.sha256:
-        raise LetterIntegrityError(f"letter {letter.pk} does not match its recorded sha256")
-    return pdf
 
 
 def letter_downloaded(*, letter: Letter, actor: audit.Actor) -> None:

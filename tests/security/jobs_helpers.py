@@ -1,6 +1,6 @@
 """Helpers for the "jobs obey the request" attacks: a customer platform with many of the
 subject's power readings (a SQLite file), its sql source, an erasure confirmed by the
-officer, the subject's status page, and the worker's side run in-process (`jobs.step_run`,
+officer, the subject's status page, and the worker's side run in-process (`runner.step_run`,
 as dsr.tasks.job_step_run calls it)."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from fulfilment_helpers import (
     verified,
 )
 
-from dsr import jobs
+from dsr.fulfilment import runner
 from dsr.models import Job, Request, Right
 
 __all__ = ["platform_build", "scalar", "sql_source", "sqlite_url", "started", "verified"]
@@ -62,5 +62,5 @@ def withdraw_on_status_page(request: Request, reason: str = "I changed my mind")
 def run_queued_steps(job: Job) -> None:
     """The worker picks up every step's message (the broker delivers them late)."""
     for step in job.steps.all():
-        while jobs.step_run(step_id=step.pk) is not None:
+        while runner.step_run(step_id=step.pk) is not None:
             pass

@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dsr" / "fulfilment
 
 from fulfilment_helpers import platform_build, verified
 
-from dsr import audit, jobs
+from dsr import audit
 from dsr.demo.systems import OPENMOTICS_MAP
+from dsr.fulfilment import jobs, runner
 from dsr.fulfilment.sources import data_source_save
 from dsr.models import ConnectorKind, DataSource
 
@@ -102,7 +103,7 @@ def forced_source(
 def run_steps(job) -> None:
     for step in job.steps.all():
         for _attempt in range(10):
-            if jobs.step_run(step_id=step.pk) is None:
+            if runner.step_run(step_id=step.pk) is None:
                 break
 
 

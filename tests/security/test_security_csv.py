@@ -23,9 +23,8 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
-from dsr import jobs
 from dsr.connectors.sql import normalise_url
-from dsr.fulfilment import delivery
+from dsr.fulfilment import delivery, jobs, runner
 from dsr.fulfilment.packages import package_chunks
 from dsr.models import Right
 from tests.dsr.fulfilment.fulfilment_helpers import platform_build, sql_source, verified
@@ -78,7 +77,7 @@ def package_archive(tmp_path, settings, organization, make_request, officer_acto
         job=jobs.job_plan(request=request_obj, actor=officer_actor), actor=officer_actor
     )
     for step in job.steps.all():
-        while jobs.step_run(step_id=step.pk) is not None:
+        while runner.step_run(step_id=step.pk) is not None:
             pass
     package = delivery.package_create(job_id=job.pk)
     assert package is not None

@@ -19,7 +19,7 @@ from egress_helpers import (
     verified,
 )
 
-from dsr import jobs
+from dsr.fulfilment import jobs, runner
 from dsr.models import DataSource, JobStep, Right, StepStatus
 
 LOOPBACK_ONLY = ["127.0.0.1/32"]  # the operator allows one internal host, nothing more
@@ -86,7 +86,7 @@ def test_a_source_saved_before_the_policy_calls_nothing_in_the_dry_run_nor_the_s
         job = _plan_and_confirm(erasure, officer_actor)
         step = job.steps.get(source=source)
         assert step.plan["error"] == "refused: loopback address"
-        jobs.step_run(step_id=step.pk)
+        runner.step_run(step_id=step.pk)
     step.refresh_from_db()
     assert step.status == StepStatus.FAILED  # at once: the policy is not a passing failure
     assert step.attempts == 1
@@ -104,7 +104,7 @@ def test_a_redirect_to_another_local_service_is_not_followed(
             http_source_saved(organization, system.url)
             job = _plan_and_confirm(erasure, officer_actor)
             step = job.steps.get()
-            jobs.step_run(step_id=step.pk)
+            runner.step_run(step_id=step.pk)
     step.refresh_from_db()
     assert len(system.calls) == 2  # the dry run and the step
     assert target.calls == []
@@ -123,7 +123,7 @@ def test_an_internal_services_answer_is_never_shown(
         http_source_saved(organization, internal.url)
         job = _plan_and_confirm(erasure, officer_actor)
         step = job.steps.get()
-        jobs.step_run(step_id=step.pk)
+        runner.step_run(step_id=step.pk)
     step.refresh_from_db()
     assert len(internal.calls) == 2  # it was called (the operator allowed it)...
     assert step.status == final  # 4xx fails the step, 5xx is tried again
@@ -143,9 +143,9 @@ def test_a_poll_url_the_system_gives_is_checked_too(organization, erasure, offic
             http_source_saved(organization, system.url)
             job = _plan_and_confirm(erasure, officer_actor)
             step = job.steps.get()
-            jobs.step_run(step_id=step.pk)  # the call: accepted, poll there
+            runner.step_run(step_id=step.pk)  # the call: accepted, poll there
             assert JobStep.objects.get(pk=step.pk).status == StepStatus.WAITING
-            jobs.step_run(step_id=step.pk)  # the poll
+            runner.step_run(step_id=step.pk)  # the poll
     step.refresh_from_db()
     assert hidden.calls == []
     assert step.status == StepStatus.FAILED
@@ -165,7 +165,7 @@ def test_a_name_that_changes_address_between_check_and_connect_reaches_nothing_e
         http_source_saved(organization, f"http://webshop.rebind.test:{allowed.port}/dsr/")
         job = _plan_and_confirm(erasure, officer_actor)
         step = job.steps.get()
-        jobs.step_run(step_id=step.pk)
+        runner.step_run(step_id=step.pk)
     step.refresh_from_db()
     assert dns.queries  # the name was looked up...
     assert hidden.calls == []  # ...and nothing reached the address it changed to

@@ -30,9 +30,10 @@ from jobs_helpers import (
     withdraw_on_status_page,
 )
 
-from dsr import audit, jobs, workflow
+from dsr import audit, workflow
 from dsr.connectors.http import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from dsr.desk.forms import request_version
+from dsr.fulfilment import jobs, runner
 from dsr.models import (
     ActorKind,
     ConnectorKind,
@@ -106,7 +107,7 @@ def test_a_running_step_stops_when_the_officer_refuses_between_batches(
     platform, make_request, officer_actor, desk_client, officer, monkeypatch
 ):
     job = confirmed_erasure(make_request, officer_actor)
-    original = jobs._Context.checkpoint
+    original = runner._Context.checkpoint
     client = desk_client(officer)
 
     def checkpoint(self, *, rows_done=None, rows_total=None):
@@ -114,9 +115,9 @@ def test_a_running_step_stops_when_the_officer_refuses_between_batches(
             _refuse_in_desk(client, job.request)
         original(self, rows_done=rows_done, rows_total=rows_total)
 
-    monkeypatch.setattr(jobs._Context, "checkpoint", checkpoint)
+    monkeypatch.setattr(runner._Context, "checkpoint", checkpoint)
     step = job.steps.get()
-    assert jobs.step_run(step_id=step.pk) is None
+    assert runner.step_run(step_id=step.pk) is None
     monkeypatch.undo()
 
     assert scalar(platform, SUBJECT_READINGS) == READINGS - 2 * BATCH_ROWS
@@ -136,7 +137,7 @@ def test_a_failed_step_cannot_be_retried_on_a_refused_request(
     job = confirmed_erasure(make_request, officer_actor)
     old_crm = job.steps.get(source=broken)
     (tmp_path / "platform.sqlite3").rename(tmp_path / "moved.sqlite3")
-    assert jobs.step_run(step_id=old_crm.pk) is None
+    assert runner.step_run(step_id=old_crm.pk) is None
     old_crm.refresh_from_db()
     assert old_crm.status == StepStatus.FAILED
     (tmp_path / "moved.sqlite3").rename(tmp_path / "platform.sqlite3")
@@ -187,7 +188,7 @@ def test_dry_run_confirmation_and_manual_tasks_are_refused_on_a_closed_request(
     # A manual task that was waiting for a person when the request was withdrawn.
     running = confirmed_erasure(make_request, officer_actor)
     task = running.steps.get(source__kind=ConnectorKind.MANUAL)
-    jobs.step_run(step_id=task.pk)
+    runner.step_run(step_id=task.pk)
     task.refresh_from_db()
     assert task.status == StepStatus.WAITING
     withdraw_on_status_page(running.request)
@@ -236,7 +237,7 @@ def test_a_callback_for_a_cancelled_step_is_acknowledged_and_changes_nothing(
             job=jobs.job_plan(request=request, actor=officer_actor), actor=officer_actor
         )
         step = job.steps.get()
-        jobs.step_run(step_id=step.pk)
+        runner.step_run(step_id=step.pk)
     step.refresh_from_db()
     assert step.status == StepStatus.WAITING
     withdraw_on_status_page(request)

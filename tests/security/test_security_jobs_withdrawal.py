@@ -28,7 +28,8 @@ from jobs_helpers import (
     withdraw_on_status_page,
 )
 
-from dsr import audit, jobs
+from dsr import audit
+from dsr.fulfilment import runner
 from dsr.models import ActorKind, Event, EventKind, JobStatus, JobStep, Status, StepStatus
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +73,7 @@ def test_queued_steps_erase_nothing_after_the_subject_withdrew(
     assert EventKind.FULFILMENT_STEP_DONE not in kinds
     assert EventKind.FULFILMENT_FINISHED not in kinds
     # Nothing is left for the sweep to hand to a worker again.
-    assert jobs.steps_requeue_lost() == 0
+    assert runner.steps_requeue_lost() == 0
     assert audit.verify(organization).ok
 
 
@@ -81,7 +82,7 @@ def test_a_running_step_stops_at_its_next_checkpoint_and_records_what_it_erased(
 ):
     """The subject withdraws while the worker is between batches of the 70,000 readings."""
     job = confirmed_erasure(make_request, officer_actor)
-    original = jobs._Context.checkpoint
+    original = runner._Context.checkpoint
     seen: list[int] = []
 
     def checkpoint(self, *, rows_done=None, rows_total=None):
@@ -92,9 +93,9 @@ def test_a_running_step_stops_at_its_next_checkpoint_and_records_what_it_erased(
             withdraw_on_status_page(job.request)
         original(self, rows_done=rows_done, rows_total=rows_total)
 
-    monkeypatch.setattr(jobs._Context, "checkpoint", checkpoint)
+    monkeypatch.setattr(runner._Context, "checkpoint", checkpoint)
     step = job.steps.get()
-    assert jobs.step_run(step_id=step.pk) is None
+    assert runner.step_run(step_id=step.pk) is None
     monkeypatch.undo()
 
     assert seen == [3 * BATCH_ROWS]
@@ -127,7 +128,7 @@ def test_a_running_step_stops_at_its_next_checkpoint_and_records_what_it_erased(
     ]
 
     # The message delivered again (a retry, the sweep): nothing more happens.
-    assert jobs.step_run(step_id=step.pk) is None
+    assert runner.step_run(step_id=step.pk) is None
     assert scalar(platform, SUBJECT_READINGS) == READINGS - 3 * BATCH_ROWS
     assert Event.objects.filter(kind=EventKind.FULFILMENT_STEP_CANCELLED).count() == 1
     assert audit.verify(organization).ok
@@ -140,7 +141,7 @@ def test_a_step_whose_worker_died_is_cancelled_when_the_sweep_hands_it_over(
     worker does not resume the erasure; the step ends cancelled with its bookmark's rows."""
     job = confirmed_erasure(make_request, officer_actor)
     step = job.steps.get()
-    original = jobs._Context.checkpoint
+    original = runner._Context.checkpoint
 
     class Killed(BaseException):
         pass
@@ -150,9 +151,9 @@ def test_a_step_whose_worker_died_is_cancelled_when_the_sweep_hands_it_over(
         if (rows_done or 0) >= 2 * BATCH_ROWS:
             raise Killed  # after a committed checkpoint, as SIGKILL would
 
-    monkeypatch.setattr(jobs._Context, "checkpoint", checkpoint)
+    monkeypatch.setattr(runner._Context, "checkpoint", checkpoint)
     with pytest.raises(Killed):
-        jobs.step_run(step_id=step.pk)
+        runner.step_run(step_id=step.pk)
     monkeypatch.undo()
     left = scalar(platform, SUBJECT_READINGS)
     assert left < READINGS
@@ -161,14 +162,14 @@ def test_a_step_whose_worker_died_is_cancelled_when_the_sweep_hands_it_over(
     assert step.status == StepStatus.RUNNING  # its worker would stop at the next checkpoint
 
     JobStep.objects.filter(pk=step.pk).update(lease_until=step.lease_until.replace(year=2000))
-    assert jobs.steps_requeue_lost() == 1
-    assert jobs.step_run(step_id=step.pk) is None
+    assert runner.steps_requeue_lost() == 1
+    assert runner.step_run(step_id=step.pk) is None
 
     assert scalar(platform, SUBJECT_READINGS) == left
     step.refresh_from_db()
     assert step.status == StepStatus.CANCELLED
     assert step.result[0]["action"] == "erased" and step.result[0]["rows"] >= 2 * BATCH_ROWS
-    assert jobs.steps_requeue_lost() == 0
+    assert runner.steps_requeue_lost() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -181,13 +182,13 @@ def test_a_real_worker_stops_the_erasure_when_the_subject_withdraws(
 
     url = big_platform(tmp_path, settings)
     sql_source(organization, url, batch_rows=500)
-    original = jobs._Context.checkpoint
+    original = runner._Context.checkpoint
 
     def unhurried(self, **progress):
         time.sleep(0.02)  # a production database's batch takes longer than this file's
         original(self, **progress)
 
-    monkeypatch.setattr(jobs._Context, "checkpoint", unhurried)
+    monkeypatch.setattr(runner._Context, "checkpoint", unhurried)
     job = confirmed_erasure(make_request, officer_actor)  # enqueued on commit
     step = job.steps.get()
     wait_for(
@@ -251,4 +252,4 @@ def test_no_data_package_is_built_or_mailed_after_the_subject_withdrew(
     assert not any(default_storage.exists(name) for name in parts)
     event = request.events.get(kind=EventKind.FULFILMENT_CANCELLED)
     assert event.actor_kind == ActorKind.SUBJECT and event.data["package"] == "not built"
-    assert jobs.steps_requeue_lost() == 0
+    assert runner.steps_requeue_lost() == 0

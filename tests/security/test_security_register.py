@@ -22,10 +22,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts.models import Role
-from dsr import audit, broker, retention
+from dsr import broker, retention
 from dsr.desk.reports import register
-from dsr.letters import signing
 from dsr.models import Event, EventKind
+from tests.builders import organization_signed
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -82,16 +82,9 @@ def requests_in_period(make_request):
 
 @pytest.fixture
 def signed(organization, manager):
-    certificate = signing.self_signed_pkcs12(
-        common_name="OpenMotics register", organization_name="OpenMotics BVBA", country="BE",
-        password=PASSWORD,
-    )  # fmt: skip
-    signing.organization_set_certificate(
-        organization=organization, data=certificate, password=PASSWORD,
-        actor=audit.Actor.for_user(manager),
-    )  # fmt: skip
-    organization.refresh_from_db()
-    return organization
+    return organization_signed(
+        organization, manager, password=PASSWORD, common_name="OpenMotics register"
+    )
 
 
 @pytest.fixture
@@ -113,7 +106,7 @@ def enqueued(monkeypatch) -> list[tuple]:
     """What was handed to the broker (the on-commit callbacks run in the test)."""
     sent: list[tuple] = []
     monkeypatch.setattr(
-        broker, "enqueue", lambda task, *args, **kwargs: sent.append((task.name, args)) or True
+        broker, "enqueue", lambda task_name, *args, **kwargs: sent.append((task_name, args)) or True
     )
     return sent
 

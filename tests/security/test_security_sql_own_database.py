@@ -27,9 +27,10 @@ from sql_helpers import (
 )
 
 from accounts.models import Membership, Role
-from dsr import audit, jobs
+from dsr import audit
 from dsr.connectors import connector_for
 from dsr.connectors.base import ConfigError
+from dsr.fulfilment import jobs
 from dsr.models import DataPackage, DataSource, Right, StepStatus
 from tests.conftest import enrol_totp
 

@@ -49,9 +49,7 @@ class ExportRemoved(ExportError):
 
 
 def _enqueue_build(export_id: int) -> None:
-    from dsr import tasks
-
-    broker.enqueue(tasks.register_export_build, export_id)
+    broker.enqueue("dsr.tasks.register_export_build", export_id)
 
 
 def _local_midnight(organization: Organization, now: datetime) -> datetime:
@@ -226,6 +224,17 @@ def register_export_read(export: RegisterExport) -> bytes:
     if hashlib.sha256(pdf).hexdigest() != export.sha256:
         raise ExportError(f"register export {export.pk} does not match its recorded sha256")
     return pdf
+
+
+def register_csv_downloaded(*, organization: Organization, period: Period, actor: audit.Actor) -> None:
+    """Each download of the register as CSV is an audit event too: the period and the format
+    (the file is streamed as it is read, so it has no hash to keep)."""
+    audit.record(
+        organization=organization,
+        kind=EventKind.REGISTER_EXPORTED,
+        actor=actor,
+        data={"start": period.start.isoformat(), "end": period.end.isoformat(), "format": "csv"},
+    )
 
 
 def register_export_downloaded(*, export: RegisterExport, actor: audit.Actor) -> None:

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import visible_to
 from accounts.models import Role
-from dsr import audit, broker, tasks
+from dsr import audit, broker
 from dsr.desk import queries as desk_queries
 from dsr.desk.access import allow_methods, desk_view
 from dsr.desk.csv_export import csv_lines
@@ -33,7 +33,7 @@ from dsr.desk.reports import audit_export, exports, register
 from dsr.desk.reports.charts import bar_chart
 from dsr.desk.reports.period import Period, PeriodForm
 from dsr.desk.reports.tables import TABLES, Report, Table
-from dsr.models import EventKind, RegisterExport
+from dsr.models import RegisterExport
 
 
 def _period_form(request: HttpRequest, data=None) -> PeriodForm:
@@ -139,21 +139,14 @@ def table_csv(request: HttpRequest, period: Period, table: str) -> HttpResponse:
     return _attachment(response, f"{request.desk.organization.slug}-{table}-{period.slug()}.csv")
 
 
-def _record_register(request: HttpRequest, period: Period, **facts: object) -> None:
-    audit.record(
-        organization=request.desk.organization,
-        kind=EventKind.REGISTER_EXPORTED,
-        actor=audit.Actor.for_user(request.user),
-        data={"start": period.start.isoformat(), "end": period.end.isoformat(), **facts},
-    )
-
-
 @period_download
 def register_csv(request: HttpRequest, period: Period) -> HttpResponse:
     """The register of the period, streamed: memory stays flat however long it is."""
     desk = request.desk
     requests = desk_queries.desk_requests(desk.user, desk.organization)
-    _record_register(request, period, format="csv")
+    exports.register_csv_downloaded(
+        organization=desk.organization, period=period, actor=audit.Actor.for_user(request.user)
+    )
     lines = register.register_lines(requests, period)
     response = StreamingHttpResponse(
         csv_lines(register.csv_rows(lines)),
@@ -243,7 +236,9 @@ def audit_status(request: HttpRequest) -> HttpResponse:
             else:
                 messages.error(request, _("The chain is broken: %(reason)s") % {"reason": result})
         else:
-            transaction.on_commit(lambda: tasks.audit_verify.delay(organization.pk))
+            transaction.on_commit(
+                lambda: broker.enqueue("dsr.tasks.audit_verify", organization.pk)
+            )
             messages.info(
                 request,
                 _("Verification started in the background; reload this page in a few minutes."),

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,11 +13,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dsr import audit, workflow
+from dsr import audit
 from dsr.connectors.sql import normalise_url
 from dsr.demo.systems import OPENMOTICS_MAP, demo_metadata
 from dsr.fulfilment.sources import data_source_save
-from dsr.models import ConnectorKind, DataSource, EvidenceKind, Request
+from dsr.models import ConnectorKind, DataSource, Request
+from tests.builders import verified as verified
+from tests.builders import wait_for as wait_for
 
 # The same server tests/conftest.py checks for the `mariadb` marker.
 MARIADB_URL = os.environ.get("DSR_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
@@ -155,21 +155,6 @@ def manual_source(organization, *, name: str = "Paper archive") -> DataSource:
     )
 
 
-def verified(request: Request, actor: audit.Actor) -> Request:
-    return workflow.identity_decide(
-        request=request, verified=True, evidence=EvidenceKind.EMAIL_MATCHES_RECORD, actor=actor
-    )
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or condition}")
-
-
 HTTP_SECRET = "test-http-secret-0123456789"
 
 
@@ -234,7 +219,7 @@ class FakeSystem:
 
 def started(request: Request, actor: audit.Actor, **plan: Any):
     """Dry run and confirm, as the officer does on the job page."""
-    from dsr import jobs
+    from dsr.fulfilment import jobs
 
     job = jobs.job_plan(request=request, actor=actor, **plan)
     return jobs.job_confirm(job=job, actor=actor)

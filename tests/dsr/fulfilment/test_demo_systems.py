@@ -8,9 +8,10 @@ from __future__ import annotations
 from django.core.management import call_command
 from fulfilment_helpers import query, started
 
-from dsr import audit, jobs
+from dsr import audit
 from dsr.connectors import connector_for
 from dsr.demo.systems import READING_DAYS, READINGS_PER_DAY
+from dsr.fulfilment import runner
 from dsr.models import ConnectorKind, DataSource, Request, Right, Status
 
 
@@ -33,7 +34,7 @@ def test_the_demo_systems_are_registered_filled_and_fulfil_as_their_policies_say
         .exclude(subject_email="")
         .first()
     )
-    plan = connector_for(platform).dry_run(subject=jobs.subject_of(request), right=Right.ERASURE)
+    plan = connector_for(platform).dry_run(subject=runner.subject_of(request), right=Right.ERASURE)
     readings = next(line for line in plan if line.what.startswith("Power readings"))
     assert readings.rows == READING_DAYS * READINGS_PER_DAY
 
@@ -49,7 +50,7 @@ def test_the_demo_systems_are_registered_filled_and_fulfil_as_their_policies_say
     before = query(url, f"SELECT count(*) FROM {measurements}")[0][0]  # noqa: S608
     job = started(request, audit.Actor.for_user(officer))
     step = job.steps.get(source=maxem)
-    jobs.step_run(step_id=step.pk)
+    runner.step_run(step_id=step.pk)
     step.refresh_from_db()
     metering = next(entry for entry in step.result if entry["what"] == "Metering data (hourly)")
     assert (metering["action"], metering["rows"]) == ("anonymised", 90 * 24)

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from fulfilment_helpers import HTTP_SECRET, FakeSystem, http_source, wait_for
 
-from dsr import jobs
 from dsr.connectors.http import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signature_valid
+from dsr.fulfilment import jobs, runner
 from dsr.models import Event, EventKind, JobStatus, JobStep, Right, StepStatus
 
 DONE = (
@@ -48,7 +48,7 @@ def test_the_call_is_signed_over_timestamp_and_body_and_its_result_recorded(
         job = _start(request, officer_actor)
         assert job.steps.get().plan["lines"][0]["rows"] == 3
         step = job.steps.get()
-        assert jobs.step_run(step_id=step.pk) is None
+        assert runner.step_run(step_id=step.pk) is None
 
     dry_run, call = system.calls
     assert dry_run["json"]["dry_run"] is True
@@ -142,7 +142,7 @@ def test_accepted_then_a_signed_callback_completes_the_step_once(
         request = in_progress(Right.ERASURE)
         job = _start(request, officer_actor)
         step = job.steps.get()
-        assert jobs.step_run(step_id=step.pk) is None
+        assert runner.step_run(step_id=step.pk) is None
     step.refresh_from_db()
     assert step.status == StepStatus.WAITING
     callback_url = system.calls[1]["json"]["callback_url"]
@@ -180,10 +180,10 @@ def test_accepted_then_polled_until_done(organization, in_progress, officer_acto
         request = in_progress(Right.ERASURE)
         job = _start(request, officer_actor)
         step = job.steps.get()
-        assert jobs.step_run(step_id=step.pk) == 5
+        assert runner.step_run(step_id=step.pk) == 5
         assert JobStep.objects.get(pk=step.pk).status == StepStatus.WAITING
-        assert jobs.step_run(step_id=step.pk) == 5
-        assert jobs.step_run(step_id=step.pk) is None
+        assert runner.step_run(step_id=step.pk) == 5
+        assert runner.step_run(step_id=step.pk) is None
     assert [call["method"] for call in system.calls] == ["POST", "POST", "GET", "GET"]
     assert system.calls[2]["path"] == "/dsr/status/1"
     assert JobStep.objects.get(pk=step.pk).status == StepStatus.DONE
@@ -198,7 +198,7 @@ def test_a_refusal_fails_at_once_with_its_status_not_its_body(
         http_source(organization, system.url)
         job = _start(in_progress(Right.ERASURE), officer_actor)
         step = job.steps.get()
-        assert jobs.step_run(step_id=step.pk) is None
+        assert runner.step_run(step_id=step.pk) is None
     step.refresh_from_db()
     assert step.status == StepStatus.FAILED
     assert step.attempts == 1

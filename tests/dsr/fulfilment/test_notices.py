@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from fulfilment_helpers import manual_source
 
-from dsr import jobs
-from dsr.fulfilment import records
+from dsr.fulfilment import jobs, records, runner
 from dsr.models import (
     Art19Notice,
     Event,
@@ -58,7 +57,7 @@ def _fulfil(request, officer_actor):
     job = jobs.job_plan(request=request, actor=officer_actor)
     job = jobs.job_confirm(job=job, actor=officer_actor)
     for step in job.steps.all():
-        while jobs.step_run(step_id=step.pk) is not None:
+        while runner.step_run(step_id=step.pk) is not None:
             pass
     return job
 
@@ -102,7 +101,7 @@ def test_a_job_finishing_again_after_a_retry_tells_nobody_twice(
     failed.status = "failed"
     failed.save()
     jobs.step_retry(step=failed, actor=officer_actor)
-    jobs.step_run(step_id=failed.pk)
+    runner.step_run(step_id=failed.pk)
     job.refresh_from_db()
     assert job.status == "finished"
     assert Art19Notice.objects.filter(job=job).count() == count
@@ -125,13 +124,13 @@ def test_the_manual_task_is_mailed_to_its_person_and_done_with_a_note(
     mail = OutboundEmail.objects.get(template="manual_task")
     assert mail.to == "archive@openmotics.example"
     assert "Shred the paper file" in mail.text_body
-    assert jobs.step_run(step_id=step.pk) is None  # waiting for a person: nothing to run
+    assert runner.step_run(step_id=step.pk) is None  # waiting for a person: nothing to run
     assert OutboundEmail.objects.filter(template="manual_task").count() == 1
 
     with pytest.raises(jobs.JobError):
         jobs.manual_task_complete(step=step, actor=officer_actor, done=True, note=" ")
     jobs.manual_task_complete(step=step, actor=officer_actor, done=True, note="Shredded 3 pages")
-    (record,) = records.erasure_record(request)
+    (record,) = records.fulfilment_record(request)
     assert [(e.action, e.rows, e.reason) for e in record.entries] == [
         ("erased", None, "Shredded 3 pages")
     ]

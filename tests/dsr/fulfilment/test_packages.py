@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from fulfilment_helpers import FakeSystem, http_source
 
-from dsr import jobs
-from dsr.fulfilment import delivery
+from dsr.fulfilment import delivery, jobs, runner
 from dsr.fulfilment.packages import package_chunks
 from dsr.models import (
     DataPackage,
@@ -55,7 +54,7 @@ def _fulfil(request, officer_actor) -> DataPackage:
     job = jobs.job_plan(request=request, actor=officer_actor)
     job = jobs.job_confirm(job=job, actor=officer_actor)
     for step in job.steps.all():
-        while jobs.step_run(step_id=step.pk) is not None:
+        while runner.step_run(step_id=step.pk) is not None:
             pass
     package = delivery.package_create(job_id=job.pk)
     assert package is not None

@@ -21,7 +21,8 @@ from django.db import connection
 from django.utils import timezone
 from fulfilment_helpers import platform_build, scalar, sql_source, started, verified, wait_for
 
-from dsr import audit, jobs
+from dsr import audit
+from dsr.fulfilment import runner
 from dsr.models import Event, EventKind, JobStatus, JobStep, Right, StepStatus
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -122,7 +123,7 @@ def test_a_worker_killed_mid_erasure_is_replaced_and_every_row_is_handled_once(
         # Redis would redeliver the killed worker's message only after its visibility
         # timeout (an hour); the beat sweep finds the step once its lease has run out.
         wait_for(lambda: JobStep.objects.get(pk=step.pk).lease_until < timezone.now(), 30)
-        assert jobs.steps_requeue_lost() == 1
+        assert runner.steps_requeue_lost() == 1
         wait_for(
             lambda: JobStep.objects.get(pk=step.pk).status == StepStatus.DONE,
             timeout=90,

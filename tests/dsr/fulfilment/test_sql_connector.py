@@ -18,11 +18,10 @@ from fulfilment_helpers import (
     sql_source,
 )
 
-from dsr import jobs
 from dsr.connectors.anonymise import coarsen_location, coarsen_timestamp, keyed_hash
 from dsr.connectors.base import ConfigError
 from dsr.demo.systems import OPENMOTICS_MAP
-from dsr.fulfilment import records
+from dsr.fulfilment import jobs, records, runner
 from dsr.models import DataSource, Event, EventKind, JobStatus, Right, StepStatus
 
 JAN_READINGS = "SELECT count(*) FROM power_readings WHERE gateway_id = 1"
@@ -41,7 +40,7 @@ def _tables(**changes):
 
 def _run(job) -> None:
     for step in job.steps.all():
-        while jobs.step_run(step_id=step.pk) is not None:
+        while runner.step_run(step_id=step.pk) is not None:
             pass
 
 
@@ -141,7 +140,7 @@ def test_erasure_deletes_anonymises_and_keeps_as_the_map_says(
     assert scalar(platform_url, "SELECT count(*) FROM newsletter_subscriptions") == 1
     assert scalar(platform_url, "SELECT name FROM customers WHERE id = 2") == "Els Bogaert"
 
-    (record,) = records.erasure_record(request)
+    (record,) = records.fulfilment_record(request)
     assert record.status == StepStatus.DONE
     entries = {entry.what: entry for entry in record.entries}
     assert (
@@ -169,8 +168,8 @@ def test_running_a_finished_step_again_changes_nothing_and_records_nothing_twice
     events = list(Event.objects.filter(request=request).values_list("kind", flat=True))
     result = step.result
 
-    assert jobs.step_run(step_id=step.pk) is None
-    assert jobs.steps_requeue_lost(now=timezone.now() + timedelta(days=1)) == 0
+    assert runner.step_run(step_id=step.pk) is None
+    assert runner.steps_requeue_lost(now=timezone.now() + timedelta(days=1)) == 0
 
     step.refresh_from_db()
     assert step.result == result
@@ -199,7 +198,7 @@ def test_a_run_killed_anywhere_resumes_and_handles_every_row_once(
     request = in_progress(Right.ERASURE)
     job = _start(request, officer_actor)
     step = job.steps.get()
-    real_checkpoint = jobs._Context.checkpoint
+    real_checkpoint = runner._Context.checkpoint
     calls = {"n": 0}
 
     def dying_checkpoint(self, **kwargs):
@@ -210,17 +209,17 @@ def test_a_run_killed_anywhere_resumes_and_handles_every_row_once(
         if calls["n"] == killed_at_checkpoint:
             raise Killed  # written down, not yet committed in the source
 
-    monkeypatch.setattr(jobs._Context, "checkpoint", dying_checkpoint)
+    monkeypatch.setattr(runner._Context, "checkpoint", dying_checkpoint)
     with pytest.raises(Killed):
-        jobs.step_run(step_id=step.pk)
-    monkeypatch.setattr(jobs._Context, "checkpoint", real_checkpoint)
+        runner.step_run(step_id=step.pk)
+    monkeypatch.setattr(runner._Context, "checkpoint", real_checkpoint)
     step.refresh_from_db()
     assert step.status == StepStatus.RUNNING  # abandoned mid-way, lease still running
 
     # Another worker cannot take it while the lease runs; the sweep hands it over after.
-    assert jobs.step_run(step_id=step.pk) is None
-    assert jobs.steps_requeue_lost(now=timezone.now() + timedelta(hours=1)) == 1
-    assert jobs.step_run(step_id=step.pk) is None
+    assert runner.step_run(step_id=step.pk) is None
+    assert runner.steps_requeue_lost(now=timezone.now() + timedelta(hours=1)) == 1
+    assert runner.step_run(step_id=step.pk) is None
 
     step.refresh_from_db()
     assert step.status == StepStatus.DONE
@@ -242,7 +241,7 @@ def test_restriction_sets_the_flag_on_the_subjects_rows_only(
         (1, 1),
         (2, 0),
     ]
-    (record,) = records.erasure_record(request)
+    (record,) = records.fulfilment_record(request)
     assert [(e.action, e.what, e.rows) for e in record.entries] == [
         ("restricted", "Customer account", 1)
     ]
@@ -262,7 +261,7 @@ def test_rectification_corrects_only_the_columns_the_map_allows(
     assert query(platform_url, "SELECT street, email FROM customers WHERE id = 1") == [
         ("Nieuwstraat 5", "Jan.Peeters@Example.com")
     ]
-    (record,) = records.erasure_record(request)
+    (record,) = records.fulfilment_record(request)
     assert [(e.action, e.rows, e.reason) for e in record.entries] == [("rectified", 1, "street")]
 
 
@@ -325,7 +324,7 @@ def test_the_same_map_works_on_mariadb(organization, in_progress, officer_actor)
         _run(_start(request, officer_actor))
         assert scalar(MARIADB_URL, JAN_READINGS) == 0
         assert scalar(MARIADB_URL, ELS_READINGS) == 200
-        (record,) = records.erasure_record(request)
+        (record,) = records.fulfilment_record(request)
         rows = {entry.what: entry.rows for entry in record.entries}
         assert rows["Power readings (every 15 minutes)"] == 300
         assert rows["Invoices"] == 2

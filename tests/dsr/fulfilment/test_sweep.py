@@ -10,7 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 from fulfilment_helpers import manual_source, scalar, started, wait_for
 
-from dsr import jobs, tasks
+from dsr import tasks
+from dsr.fulfilment import runner
 from dsr.models import JobStep, Right, StepStatus
 
 
@@ -24,19 +25,21 @@ def test_only_steps_past_their_lease_are_enqueued_again(
     organization, platform_source, in_progress, officer_actor, monkeypatch
 ):
     sent = []
-    monkeypatch.setattr(jobs, "_enqueue_step", lambda step_id, countdown=None: sent.append(step_id))
+    monkeypatch.setattr(
+        runner, "_enqueue_step", lambda step_id, countdown=None: sent.append(step_id)
+    )
     manual_source(organization)
     job = started(in_progress(Right.ERASURE), officer_actor)
     manual = job.steps.get(source__kind="manual")
-    jobs.step_run(step_id=manual.pk)  # now waiting for a person, with no lease
+    runner.step_run(step_id=manual.pk)  # now waiting for a person, with no lease
     platform = job.steps.get(source=platform_source)
     sent.clear()
 
-    assert jobs.steps_requeue_lost() == 0  # leases still run
+    assert runner.steps_requeue_lost() == 0  # leases still run
     later = timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS + 1)
-    assert jobs.steps_requeue_lost(now=later) == 1
+    assert runner.steps_requeue_lost(now=later) == 1
     assert sent == [platform.pk]
-    assert jobs.steps_requeue_lost(now=later) == 0  # its lease was renewed
+    assert runner.steps_requeue_lost(now=later) == 0  # its lease was renewed
     assert JobStep.objects.get(pk=manual.pk).status == StepStatus.WAITING
 
 
@@ -45,7 +48,7 @@ def test_a_step_whose_message_was_lost_is_finished_after_the_sweep(
     celery_worker, settings, platform_source, platform_url, in_progress, officer_actor, monkeypatch
 ):
     settings.JOB_LEASE_SECONDS = 2
-    monkeypatch.setattr(jobs, "_enqueue_step", lambda step_id, countdown=None: None)  # lost
+    monkeypatch.setattr(runner, "_enqueue_step", lambda step_id, countdown=None: None)  # lost
     job = started(in_progress(Right.ERASURE), officer_actor)
     step = job.steps.get()
     monkeypatch.undo()

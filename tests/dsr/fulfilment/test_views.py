@@ -52,7 +52,7 @@ def test_the_officer_runs_a_dry_run_then_confirms(
 def test_the_panel_shows_progress_per_source_with_a_progress_bar(
     client, viewer, organization, platform_source, in_progress, officer_actor
 ):
-    from dsr import jobs
+    from dsr.fulfilment import jobs, runner
 
     manual_source(organization)
     request = in_progress(Right.ERASURE)
@@ -60,7 +60,7 @@ def test_the_panel_shows_progress_per_source_with_a_progress_bar(
         job=jobs.job_plan(request=request, actor=officer_actor), actor=officer_actor
     )
     for step in job.steps.all():
-        jobs.step_run(step_id=step.pk)
+        runner.step_run(step_id=step.pk)
 
     desk(client, viewer)
     panel = client.get(reverse("fulfilment:panel", args=[request.pk])).content.decode()
@@ -105,7 +105,7 @@ def test_another_organisations_step_and_source_are_404s(
 def test_the_manual_task_page_records_done_with_a_note(
     client, officer, organization, in_progress, officer_actor
 ):
-    from dsr import jobs
+    from dsr.fulfilment import jobs, runner
 
     manual_source(organization)
     request = in_progress(Right.ERASURE)
@@ -113,7 +113,7 @@ def test_the_manual_task_page_records_done_with_a_note(
         job=jobs.job_plan(request=request, actor=officer_actor), actor=officer_actor
     )
     step = job.steps.get()
-    jobs.step_run(step_id=step.pk)
+    runner.step_run(step_id=step.pk)
     desk(client, officer)
     url = reverse("fulfilment:task", args=[step.pk])
     assert "Shred the paper file" in client.get(url).content.decode()
@@ -173,14 +173,14 @@ def test_the_subject_status_snippet_links_to_the_package(
 ):
     from django.template.loader import render_to_string
 
-    from dsr import jobs
+    from dsr.fulfilment import jobs, runner
 
     request = in_progress(Right.ACCESS)
     job = jobs.job_confirm(
         job=jobs.job_plan(request=request, actor=officer_actor), actor=officer_actor
     )
     for step in job.steps.all():
-        jobs.step_run(step_id=step.pk)
+        runner.step_run(step_id=step.pk)
     package = delivery.package_create(job_id=job.pk)
     html = render_to_string("fulfilment/_subject_packages.html", {"request_obj": request})
     assert delivery.package_url(package) in html

@@ -9,7 +9,7 @@ from letter_helpers import make_state, verify_session
 
 from dsr.connectors.base import Entry
 from dsr.fulfilment import records
-from dsr.letters import fulfilment
+from dsr.letters import job_outcomes
 from dsr.models import Right
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def erasure(make_request, officer_actor):
 
 
 def test_without_a_job_the_officer_records_it(erasure):
-    assert fulfilment.fulfilment_record(erasure) is None
+    assert job_outcomes.fulfilment_record(erasure) is None
 
 
 def test_a_jobs_record_fills_the_erasure_answer(erasure, monkeypatch, client, officer):
@@ -39,11 +39,13 @@ def test_a_jobs_record_fills_the_erasure_answer(erasure, monkeypatch, client, of
             ],
         )
     ]
-    monkeypatch.setattr(records, "erasure_record", lambda request: record)
-    result = fulfilment.fulfilment_record(erasure)
+    monkeypatch.setattr(records, "fulfilment_record", lambda request: record)
+    result = job_outcomes.fulfilment_record(erasure)
     assert result.systems == [
-        fulfilment.SystemOutcome("Customer database: customers", "erased", ""),
-        fulfilment.SystemOutcome("Customer database: invoices", "kept", "Accounting law (7 years)"),
+        job_outcomes.SystemOutcome("Customer database: customers", "erased", ""),
+        job_outcomes.SystemOutcome(
+            "Customer database: invoices", "kept", "Accounting law (7 years)"
+        ),
     ]
     verify_session(client, officer)
     html = client.get(

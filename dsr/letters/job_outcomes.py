@@ -1,8 +1,9 @@
-"""The seam between letters and fulfilment (DESIGN.md, "Fulfilment"; issue 7).
+"""What the fulfilment jobs did, in the words of an answer letter: the letters' seam to the
+fulfilment record (DESIGN.md, "Fulfilment"; issue 7).
 
 An erasure answer says, per system, what was erased, anonymised or kept and on which
 legal ground, and which recipients were told (Art. 19); an access or portability answer
-says what is enclosed. Fulfilment jobs (dsr/jobs.py, docs/FULFILMENT.md) record exactly
+says what is enclosed. Fulfilment jobs (dsr/fulfilment/, docs/FULFILMENT.md) record exactly
 that: `fulfilment_record` turns their record into the `FulfilmentRecord` the compose form
 starts from. Where no job ran (a system handled by hand before the desk knew it), it
 returns None and the officer records the same facts on the form. The letter itself only
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from dsr.fulfilment import records
-from dsr.models import Request
+from dsr.models import Art19Notice, DataPackage, Request
 
 ERASED = "erased"
 ANONYMISED = "anonymised"
@@ -45,9 +46,7 @@ _LETTER_ACTIONS = {"erased": ERASED, "anonymised": ANONYMISED, "kept": KEPT}
 
 def fulfilment_record(request: Request) -> FulfilmentRecord | None:
     """What the fulfilment jobs recorded for `request`, or None when no job ran."""
-    from dsr.models import Art19Notice, DataPackage
-
-    sources = records.erasure_record(request)
+    sources = records.fulfilment_record(request)
     systems = [
         SystemOutcome(
             system=f"{source.source}: {entry.what}" if entry.what else source.source,
