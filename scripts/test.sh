@@ -7,5 +7,7 @@ scripts/bootstrap.sh dev
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# DESIGN.md's layers (pyproject.toml): nothing imports upward, no service imports dsr.tasks.
+.venv/bin/lint-imports --no-cache
 DEBUG=true .venv/bin/python manage.py compilemessages --ignore=.venv -v0
 .venv/bin/python -m pytest "$@"
