@@ -226,7 +226,9 @@ def register_export_read(export: RegisterExport) -> bytes:
     return pdf
 
 
-def register_csv_downloaded(*, organization: Organization, period: Period, actor: audit.Actor) -> None:
+def register_csv_downloaded(
+    *, organization: Organization, period: Period, actor: audit.Actor
+) -> None:
     """Each download of the register as CSV is an audit event too: the period and the format
     (the file is streamed as it is read, so it has no hash to keep)."""
     audit.record(
