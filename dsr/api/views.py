@@ -293,12 +293,14 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         except ValueError:
             raise NotFound() from None
         letter = request_obj.letters.filter(public_id=letter_uuid).first()
-        if letter is None or not letter.is_ready:
+        if letter is None:
             raise NotFound()
-        if letter.removed_at is not None:
-            raise Gone(letters.removed_message(letter))
-        content = letters.letter_read(letter)
-        letters.letter_downloaded(letter=letter, actor=actor_of(request))
+        try:
+            content = letters.letter_download(letter=letter, actor=actor_of(request))
+        except letters.LetterNotReady:
+            raise NotFound() from None
+        except letters.LetterRemoved as removed:
+            raise Gone(str(removed)) from None
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{letter.file_name}"'
         return response

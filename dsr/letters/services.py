@@ -297,9 +297,30 @@ def letters_lost(older_than: timedelta = timedelta(minutes=5)) -> QuerySet[Lette
 # --- reading -------------------------------------------------------------------------------
 
 
+class LetterNotReady(LetterError):
+    """The letter has no PDF to give: it is still rendering, or rendering failed."""
+
+
+class LetterRemoved(LetterError):
+    """Retention removed the PDF; the message says when, and the sha256 kept as proof."""
+
+
 def letter_downloaded(*, letter: Letter, actor: audit.Actor) -> None:
     """DESIGN.md: every download is an Event."""
     _record(letter, EventKind.LETTER_DOWNLOADED, actor, sha256=letter.sha256)
+
+
+def letter_download(*, letter: Letter, actor: audit.Actor) -> bytes:
+    """The signed PDF of a letter, for someone the caller found may have it (the desk, the
+    API, the subject's status page): checked against its sha256, and each download is an
+    Event. Raises `LetterNotReady` (no PDF yet) or `LetterRemoved` (gone by retention)."""
+    if not letter.is_ready:
+        raise LetterNotReady("This letter is not ready.")
+    if letter.removed_at is not None:
+        raise LetterRemoved(removed_message(letter))
+    content = letter_read(letter)
+    letter_downloaded(letter=letter, actor=actor)
+    return content
 
 
 # --- sending ----------------------------------------------------------------------------------

@@ -246,16 +246,12 @@ def branding(request: HttpRequest, organization_id: int, role: str) -> HttpRespo
 @require_GET
 def download(request: HttpRequest, letter_id: int) -> HttpResponse:
     letter = _letter_for(request, letter_id)
-    if letter.status != LetterStatus.READY:
-        raise Http404
-    if letter.removed_at is not None:
-        return HttpResponse(
-            services.removed_message(letter),
-            status=410,
-            content_type="text/plain; charset=utf-8",
-        )
-    content = services.letter_read(letter)
-    services.letter_downloaded(letter=letter, actor=audit.Actor.for_user(request.user))
+    try:
+        content = services.letter_download(letter=letter, actor=audit.Actor.for_user(request.user))
+    except services.LetterNotReady:
+        raise Http404 from None
+    except services.LetterRemoved as removed:
+        return HttpResponse(str(removed), status=410, content_type="text/plain; charset=utf-8")
     return _pdf_response(content, letter.file_name, inline=request.GET.get("inline") == "1")
 
 
@@ -451,6 +447,5 @@ def subject_download(request: HttpRequest, token: str, letter_id: Any) -> HttpRe
     )
     if letter is None or not letter.is_delivered:
         raise Http404
-    content = services.letter_read(letter)
-    services.letter_downloaded(letter=letter, actor=audit.Actor.subject())
+    content = services.letter_download(letter=letter, actor=audit.Actor.subject())
     return _pdf_response(content, letter.file_name)

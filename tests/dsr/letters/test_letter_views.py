@@ -311,3 +311,17 @@ def test_the_preview_of_a_correction_is_exactly_the_letter_issued(
         urls={"css": static("letters/letter.css")},
     )
     assert escape(issued) in preview
+
+
+def test_a_letter_is_downloaded_only_once_signed_and_each_download_is_recorded(
+    refused, officer, officer_actor
+):
+    rendering = services.letter_issue(request=refused, kind=LetterKind.REFUSAL, actor=officer_actor)
+    with pytest.raises(services.LetterNotReady):
+        services.letter_download(letter=rendering, actor=officer_actor)
+    assert not Event.objects.filter(kind=EventKind.LETTER_DOWNLOADED).exists()
+    services.letter_render(rendering.pk)
+    rendering.refresh_from_db()
+    pdf = services.letter_download(letter=rendering, actor=officer_actor)
+    assert pdf.startswith(b"%PDF-")
+    assert Event.objects.filter(kind=EventKind.LETTER_DOWNLOADED).count() == 1
