@@ -371,6 +371,24 @@ def request_assign(*, request: Request, assignee: User | None, actor: audit.Acto
 
 
 @transaction.atomic
+def requests_assign(
+    *, requests: Iterable[Request], assignee: User | None, actor: audit.Actor
+) -> tuple[list[Request], list[Request]]:
+    """Assign (or unassign) several requests at once: the queue's bulk assign.
+
+    One transaction, the rows locked in primary-key order (two bulk assigns never wait on
+    each other in a circle). A request the action does not fit (closed) is skipped, not an
+    error: returns (assigned, skipped)."""
+    assigned, skipped = [], []
+    for request in sorted(requests, key=lambda item: item.pk):
+        try:
+            assigned.append(request_assign(request=request, assignee=assignee, actor=actor))
+        except WorkflowError:
+            skipped.append(request)
+    return assigned, skipped
+
+
+@transaction.atomic
 def identity_decide(
     *,
     request: Request,

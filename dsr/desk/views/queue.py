@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -208,15 +207,10 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     chosen = list(queries.desk_requests(desk.user, desk.organization).filter(pk__in=ids))
     if len(chosen) != len(ids):
         raise Http404("No such request")
-    assignee, actor = form.chosen_assignee(), audit.Actor.for_user(desk.user)
-    done, skipped = [], []
-    with transaction.atomic():
-        for request_obj in sorted(chosen, key=lambda r: r.pk):
-            try:
-                workflow.request_assign(request=request_obj, assignee=assignee, actor=actor)
-                done.append(request_obj.reference)
-            except workflow.WorkflowError:
-                skipped.append(request_obj.reference)
+    assignee = form.chosen_assignee()
+    done, skipped = workflow.requests_assign(
+        requests=chosen, assignee=assignee, actor=audit.Actor.for_user(desk.user)
+    )
     if done:
         messages.success(
             request,
@@ -226,7 +220,8 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     if skipped:
         messages.warning(
             request,
-            _("Not assigned (closed): %(references)s.") % {"references": ", ".join(skipped)},
+            _("Not assigned (closed): %(references)s.")
+            % {"references": ", ".join(request_obj.reference for request_obj in skipped)},
         )
     return _back_to_queue(request)
 
