@@ -21,26 +21,10 @@ from dsr.attachments import (
     file_check,
 )
 from dsr.models import Attachment, AttachmentKind, EventKind
+from tests.builders import blank_pdf, image
 
-
-def _pdf(**metadata: str) -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=100, height=100)
-    if metadata:
-        writer.add_metadata(metadata)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
-def _image(kind: str, **save: object) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, kind, **save)
-    return buffer.getvalue()
-
-
-PDF = _pdf(**{"/Subject": "a secret national register number 85.07.30-033.28"})
-PNG = _image("PNG")
+PDF = blank_pdf(metadata={"/Subject": "a secret national register number 85.07.30-033.28"})
+PNG = image("PNG")
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
 
 
@@ -227,7 +211,7 @@ def test_a_plain_go_to_open_action_is_not_active_content():
 def test_subject_images_lose_their_metadata_and_officer_evidence_keeps_every_byte(make_request):
     exif = Image.Exif()
     exif[0x010F] = "SecretCam"
-    photo = _image("JPEG", exif=exif.tobytes())
+    photo = image("JPEG", exif=exif.tobytes())
     request = make_request()
     from_subject = store(request, photo, name="photo.jpg")
     assert b"SecretCam" not in attachment_read(from_subject)

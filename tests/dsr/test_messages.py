@@ -7,21 +7,9 @@ from django.core import mail
 from dsr import audit, emails, workflow
 from dsr.attachments import attachment_store
 from dsr.models import EventKind, Message, OutboundEmail, Status
+from tests.builders import blank_pdf
 
 SUBJECT = audit.Actor.subject()
-
-
-def _blank_pdf() -> bytes:
-    """A real one-page PDF: files from the subject are parsed and walked (dsr/attachments.py)."""
-    from io import BytesIO
-
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=100, height=100)
-    buffer = BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def send_all() -> None:
@@ -90,7 +78,7 @@ def test_subject_answer_with_a_file_resumes_and_tells_the_assignee(
     request = workflow.request_ask_information(request=request, message="ID?", actor=officer_actor)
     scan = attachment_store(
         request=request,
-        content=_blank_pdf(),
+        content=blank_pdf(),
         original_name="id.pdf",
         kind="identity_proof",
         actor=SUBJECT,

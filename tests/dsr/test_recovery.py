@@ -43,6 +43,7 @@ from dsr.models import (
     Status,
     StepStatus,
 )
+from tests.builders import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -113,15 +114,6 @@ def private_broker(settings):
         redis.stop()
         production_app.set_current()
         broker.reset()
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("not done in time")
 
 
 def timed(call, *args, **kwargs):

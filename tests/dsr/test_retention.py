@@ -28,28 +28,16 @@ from dsr.models import (
     Status,
     StepStatus,
 )
+from tests.builders import blank_pdf
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SUBJECT = audit.Actor.subject()
 
 
-def _blank_pdf() -> bytes:
-    """A real one-page PDF: files from the subject are parsed and walked (dsr/attachments.py)."""
-    from io import BytesIO
-
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=100, height=100)
-    buffer = BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
 def store_id(request) -> Attachment:
     return attachment_store(
         request=request,
-        content=_blank_pdf(),
+        content=blank_pdf(),
         original_name="passport.pdf",
         kind="identity_proof",
         actor=SUBJECT,

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.db import connection
 
 from dsr import tasks
 from dsr.models import AuditHead
+from tests.builders import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("the worker did not finish in time")
 
 
 def test_worker_verifies_every_chain_and_records_a_break(

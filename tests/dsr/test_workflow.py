@@ -23,22 +23,9 @@ from dsr.models import (
     Right,
     Status,
 )
+from tests.builders import blank_pdf, verified
 
-
-def _blank_pdf() -> bytes:
-    """A real one-page PDF: files from the subject are parsed and walked (dsr/attachments.py)."""
-    from io import BytesIO
-
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=100, height=100)
-    buffer = BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
-PDF = _blank_pdf()
+PDF = blank_pdf()
 SUBJECT = audit.Actor.subject()
 
 
@@ -443,15 +430,8 @@ def test_pause_after_extension_moves_the_extended_date(make_request, officer_act
 # --- closing --------------------------------------------------------------------------------
 
 
-def verified(make_request, actor, **fields) -> Request:
-    request = make_request(**fields)
-    return workflow.identity_decide(
-        request=request, verified=True, evidence=EvidenceKind.EMAIL_MATCHES_RECORD, actor=actor
-    )
-
-
 def test_complete_with_outcome(make_request, officer_actor):
-    request = verified(make_request, officer_actor)
+    request = verified(make_request(), officer_actor)
     request = workflow.request_complete(
         request=request, outcome=Outcome.NO_DATA, actor=officer_actor
     )
@@ -462,7 +442,7 @@ def test_complete_with_outcome(make_request, officer_actor):
 
 
 def test_complete_needs_a_known_outcome_and_a_note_for_partial(make_request, officer_actor):
-    request = verified(make_request, officer_actor)
+    request = verified(make_request(), officer_actor)
     with pytest.raises(workflow.InvalidInput, match="Unknown outcome"):
         workflow.request_complete(request=request, outcome="done-ish", actor=officer_actor)
     with pytest.raises(workflow.InvalidInput, match="note is required"):
@@ -487,7 +467,7 @@ def test_complete_needs_a_known_outcome_and_a_note_for_partial(make_request, off
     ],
 )
 def test_refusal_ground_must_fit_the_right(make_request, officer_actor, right, ground, ok):
-    request = verified(make_request, officer_actor, right=right)
+    request = verified(make_request(right=right), officer_actor)
     if ok:
         request = workflow.request_refuse(request=request, ground=ground, actor=officer_actor)
         assert request.status == Status.REFUSED
@@ -500,7 +480,7 @@ def test_refusal_ground_must_fit_the_right(make_request, officer_actor, right, g
 
 
 def test_refusal_on_other_ground_needs_an_explanation(make_request, officer_actor):
-    request = verified(make_request, officer_actor)
+    request = verified(make_request(), officer_actor)
     with pytest.raises(workflow.InvalidInput, match="explanation is required"):
         workflow.request_refuse(request=request, ground=RefusalGround.OTHER, actor=officer_actor)
     request = workflow.request_refuse(
@@ -539,7 +519,7 @@ def test_notes_are_allowed_on_closed_requests_and_need_text(make_request, office
 
 
 def test_every_change_is_in_a_verifying_chain(make_request, officer_actor, organization):
-    request = verified(make_request, officer_actor)
+    request = verified(make_request(), officer_actor)
     workflow.request_extend(request=request, reason="Complex", actor=officer_actor)
     workflow.request_complete(request=request, outcome=Outcome.FULFILLED, actor=officer_actor)
     result = audit.verify(organization)

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from dsr import audit, workflow
+from dsr import audit
 from dsr.fulfilment.sources import data_source_save
-from dsr.models import ConnectorKind, DataSource, EvidenceKind, Request
+from dsr.models import ConnectorKind, DataSource
+from tests.builders import verified as verified
 
 # What an internal service answers: the attack wins when this shows up anywhere in the desk.
 SECRET = "secret-token-123"
@@ -140,11 +141,4 @@ def http_source_saved(organization, url: str, *, validate: bool = True) -> DataS
         secrets={"hmac_secret": HMAC_SECRET},
         data_categories=["E-mail address"],
         validate=validate,
-    )
-
-
-def verified(request: Request, actor: audit.Actor) -> Request:
-    """A request whose identity was verified: fulfilment starts there."""
-    return workflow.identity_decide(
-        request=request, verified=True, evidence=EvidenceKind.EMAIL_MATCHES_RECORD, actor=actor
     )

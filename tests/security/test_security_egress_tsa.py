@@ -9,28 +9,16 @@ from django.db import transaction
 from django.urls import reverse
 from egress_helpers import LoggingServer, verified
 
-from dsr import audit
-from dsr.letters import services, signing
+from dsr.letters import services
 from dsr.models import LetterKind, Right
+from tests.builders import organization_signed
 
 PASSWORD = "egress-tsa-test-password"
 
 
 @pytest.fixture
 def signed_organization(organization, manager):
-    signing.organization_set_certificate(
-        organization=organization,
-        data=signing.self_signed_pkcs12(
-            common_name="OpenMotics BVBA letters",
-            organization_name="OpenMotics BVBA",
-            country="BE",
-            password=PASSWORD,
-        ),
-        password=PASSWORD,
-        actor=audit.Actor.for_user(manager),
-    )
-    organization.refresh_from_db()
-    return organization
+    return organization_signed(organization, manager, password=PASSWORD)
 
 
 def test_the_settings_form_refuses_a_loopback_tsa(desk_client, manager, organization, settings):

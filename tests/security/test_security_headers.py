@@ -24,6 +24,7 @@ from dsr import audit, workflow
 from dsr.api.tokens import api_token_create
 from dsr.attachments import attachment_store
 from dsr.models import AttachmentKind, Request, Right, Status
+from tests.builders import blank_pdf, png
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -361,28 +362,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 EXPECTED_404 = "/no-such-page/"
 
 
-def blank_pdf() -> bytes:
-    import io
-
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
-def small_png() -> bytes:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (120, 80), (200, 210, 230)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def watched_page(browser_context):
     """A page whose policy violations, console errors and script errors are collected."""
@@ -416,7 +395,10 @@ def test_every_area_works_in_chromium_without_a_single_violation(
     open_request = make_request(right=Right.ACCESS, subject_name="Ann Example")
     make_request(right=Right.ERASURE, subject_name="Eva Example")
     # Identity documents the request page shows inline: a PDF in a frame, an image.
-    for name, content in (("passport.pdf", blank_pdf()), ("id-card.png", small_png())):
+    for name, content in (
+        ("passport.pdf", blank_pdf(width=595, height=842)),
+        ("id-card.png", png(size=(120, 80), colour=(200, 210, 230))),
+    ):
         attachment_store(
             request=open_request,
             content=content,

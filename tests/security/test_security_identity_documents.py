@@ -12,7 +12,6 @@ is kept until the next decision, as before."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
@@ -21,7 +20,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from dsr import audit, workflow
 from dsr.attachments import attachment_store
@@ -37,14 +35,13 @@ from dsr.models import (
     Request,
     Status,
 )
+from tests.builders import png
 
 pytestmark = pytest.mark.django_db
 
 
 def _card(colour=(10, 120, 200)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (60, 40), colour).save(buffer, "PNG")
-    return buffer.getvalue()
+    return png(size=(60, 40), colour=colour)
 
 
 def _uploaded_by_subject(request_obj: Request) -> Attachment:

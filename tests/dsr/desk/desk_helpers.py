@@ -8,19 +8,11 @@ from django.utils import timezone
 
 from dsr import audit, workflow
 from dsr.models import Request
+from tests.builders import verified
 
 
 def days_ago(days: float):
     return timezone.now() - timedelta(days=days)
-
-
-def verified(request_obj: Request, user) -> Request:
-    return workflow.identity_decide(
-        request=request_obj,
-        verified=True,
-        evidence="email_matches_record",
-        actor=audit.Actor.for_user(user),
-    )
 
 
 def assigned(request_obj: Request, assignee, actor_user) -> Request:

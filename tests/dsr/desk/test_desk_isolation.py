@@ -9,14 +9,12 @@ Then: forged CSRF, script in every field.
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
-from PIL import Image
 
 from accounts.models import Membership, Organization, Role
 from dsr import audit, workflow
@@ -36,6 +34,7 @@ from dsr.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from tests.builders import png
 from tests.conftest import make_user
 
 SCRIPT = '<script>alert("owned")</script>'
@@ -46,12 +45,6 @@ def desk_patterns():
     _prefix, resolver = get_resolver().namespace_dict["desk"]
     for pattern in resolver.url_patterns:
         yield pattern.name, sorted(pattern.pattern.converters), pattern.default_args
-
-
-def png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (20, 20)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -69,7 +62,7 @@ def theirs(organization, other_organization, manager, officer):
     )
     attachment = attachment_store(
         request=request_obj,
-        content=png(),
+        content=png(size=(20, 20), colour=(0, 0, 0)),
         original_name="passport.png",
         kind=AttachmentKind.IDENTITY_PROOF,
         actor=actor,

@@ -3,27 +3,18 @@ receipt, a future date is refused, scans are stored (encrypted) on every request
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from pypdf import PdfWriter
 
 from dsr import crypto
 from dsr.attachments import attachment_read
 from dsr.models import Attachment, AttachmentKind, Request, Status
+from tests.builders import blank_pdf
 
 LOG = "/desk/log/"
-
-
-def pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=100, height=100)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def form(**overrides):
@@ -76,7 +67,7 @@ def test_today_without_a_time_is_now(desk_client, officer):
 
 
 def test_scans_and_an_identity_document_are_stored_encrypted_on_each_request(desk_client, officer):
-    content = pdf()
+    content = blank_pdf()
     response = desk_client(officer).post(
         LOG,
         {
@@ -147,7 +138,7 @@ def test_a_good_scan_then_a_refused_document_leaves_nothing_in_storage(
         LOG,
         {
             **form(rights=["access", "erasure"]),
-            "scans": [SimpleUploadedFile("letter.pdf", pdf(), "application/pdf")],
+            "scans": [SimpleUploadedFile("letter.pdf", blank_pdf(), "application/pdf")],
             "identity_documents": [SimpleUploadedFile("id.pdf", b"MZ\x90\x00", "application/pdf")],
         },
     )
@@ -178,7 +169,7 @@ def test_a_failure_after_files_were_stored_leaves_no_encrypted_file_behind(
             LOG,
             {
                 **form(rights=["access", "erasure"]),
-                "scans": [SimpleUploadedFile("letter.pdf", pdf(), "application/pdf")],
+                "scans": [SimpleUploadedFile("letter.pdf", blank_pdf(), "application/pdf")],
             },
         )
     assert len(stored) == 1  # one encrypted file was written before the failure ...

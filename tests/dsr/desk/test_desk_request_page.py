@@ -3,11 +3,8 @@ offered by state and role."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.urls import reverse
-from PIL import Image
 
 from dsr import audit, workflow
 from dsr.attachments import attachment_store
@@ -22,13 +19,8 @@ from dsr.models import (
     ReplyTemplate,
     Status,
 )
+from tests.builders import png
 from tests.dsr.desk.desk_helpers import assigned, completed, days_ago, verified
-
-
-def png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def page_url(request_obj) -> str:

@@ -3,22 +3,13 @@ processing register, recipients, reply templates. Officers and viewers may not."
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
 
 from accounts.models import Membership, Role, User
 from dsr.models import OutboundEmail, ProcessingActivity, Recipient, ReplyTemplate
-
-
-def png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (120, 40), (0, 0, 0)).save(buffer, "PNG")
-    return buffer.getvalue()
-
+from tests.builders import png
 
 SETTINGS_PAGES = [
     "desk:settings",
@@ -77,7 +68,9 @@ def test_signatory_and_signature_image(desk_client, manager, organization):
         {
             "signatory_name": "Griet Van Wesemael",
             "signatory_title": "Data protection officer",
-            "signature_image": SimpleUploadedFile("signature.png", png(), "image/png"),
+            "signature_image": SimpleUploadedFile(
+                "signature.png", png(size=(120, 40), colour=(0, 0, 0)), "image/png"
+            ),
         },
     )
     assert response.status_code == 302

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from letter_helpers import CERTIFICATE_PASSWORD, verified
 
-from dsr import audit, workflow
+from dsr import workflow
 from dsr.letters import signing
 from dsr.models import Outcome, ProcessingActivity, Recipient, RefusalGround, Right
+from tests.builders import organization_signed
 
 
 @pytest.fixture
@@ -23,14 +24,9 @@ def certificate_pkcs12() -> bytes:
 
 @pytest.fixture
 def signed_organization(organization, manager, certificate_pkcs12):
-    signing.organization_set_certificate(
-        organization=organization,
-        data=certificate_pkcs12,
-        password=CERTIFICATE_PASSWORD,
-        actor=audit.Actor.for_user(manager),
+    return organization_signed(
+        organization, manager, certificate=certificate_pkcs12, password=CERTIFICATE_PASSWORD
     )
-    organization.refresh_from_db()
-    return organization
 
 
 @pytest.fixture

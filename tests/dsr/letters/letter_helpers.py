@@ -10,7 +10,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dsr import audit, workflow
 from dsr.letters import services
-from dsr.models import EvidenceKind, Letter, Outcome, RefusalGround, Right
+from dsr.models import Letter, Outcome, RefusalGround, Right
+from tests.builders import verified as verified
 
 CERTIFICATE_PASSWORD = "letters-test-password"
 
@@ -48,12 +49,6 @@ def issue_and_render(request: Any, kind: str, user: Any, **fields: Any) -> Lette
     assert services.letter_render(letter.pk) == "ready"
     letter.refresh_from_db()
     return letter
-
-
-def verified(request: Any, actor: audit.Actor) -> Any:
-    return workflow.identity_decide(
-        request=request, verified=True, evidence=EvidenceKind.EMAIL_MATCHES_RECORD, actor=actor
-    )
 
 
 def make_state(make_request, officer_actor, *, right: str, state: str, language: str, **extra):

@@ -20,17 +20,9 @@ from dsr.models import (
     PrintBatchStatus,
     Right,
 )
+from tests.builders import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("the worker did not finish in time")
 
 
 def test_worker_renders_and_signs_an_issued_letter_once(

@@ -12,10 +12,11 @@ from django.urls import reverse
 from pypdf import PdfReader
 from reports_helpers import csv_rows
 
-from dsr import audit, tasks
+from dsr import tasks
 from dsr.desk.reports import register
 from dsr.letters import signing
 from dsr.models import Event, EventKind, RegisterExport
+from tests.builders import organization_signed
 from tests.dsr.desk.reports.conftest import PERIOD, TODAY, now_is
 
 pytestmark = pytest.mark.django_db
@@ -40,12 +41,7 @@ def certificate() -> bytes:
 
 @pytest.fixture
 def signed(organization, manager, certificate):
-    signing.organization_set_certificate(
-        organization=organization, data=certificate, password=PASSWORD,
-        actor=audit.Actor.for_user(manager),
-    )  # fmt: skip
-    organization.refresh_from_db()
-    return organization
+    return organization_signed(organization, manager, certificate=certificate, password=PASSWORD)
 
 
 def _validate(pdf: bytes, certificate: bytes):

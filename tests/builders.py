@@ -1,0 +1,96 @@
+"""State builders shared by the tests: the files people send, requests brought to a state
+through the workflow, and waiting for a worker. One place; the helper modules of each
+folder (`*_helpers.py`) import from here rather than keep their own copies."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from typing import Any
+
+from accounts.models import Organization, User
+from dsr import audit, workflow
+from dsr.models import EvidenceKind, Request
+
+
+def blank_pdf(
+    *, width: int = 100, height: int = 100, metadata: dict[str, str] | None = None
+) -> bytes:
+    """A real one-page PDF: files are parsed and walked (dsr/attachments.py)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=width, height=height)
+    if metadata:
+        writer.add_metadata(metadata)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def image(
+    kind: str = "PNG",
+    *,
+    size: tuple[int, int] = (40, 30),
+    colour: tuple[int, int, int] = (10, 120, 200),
+    **save: Any,
+) -> bytes:
+    """A small real image of one colour, encoded as `kind` (PNG, JPEG, ...)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, kind, **save)
+    return buffer.getvalue()
+
+
+def png(size: tuple[int, int] = (40, 30), colour: tuple[int, int, int] = (10, 120, 200)) -> bytes:
+    return image("PNG", size=size, colour=colour)
+
+
+def organization_signed(
+    organization: Organization,
+    manager: User,
+    *,
+    password: str,
+    certificate: bytes | None = None,
+    common_name: str = "OpenMotics BVBA letters",
+) -> Organization:
+    """`organization` with a signing certificate (`certificate`, or a self-signed one made
+    here), set by `manager` through the service the desk uses."""
+    from dsr.letters import signing
+
+    if certificate is None:
+        certificate = signing.self_signed_pkcs12(
+            common_name=common_name,
+            organization_name="OpenMotics BVBA",
+            country="BE",
+            password=password,
+        )
+    signing.organization_set_certificate(
+        organization=organization,
+        data=certificate,
+        password=password,
+        actor=audit.Actor.for_user(manager),
+    )
+    organization.refresh_from_db()
+    return organization
+
+
+def verified(request: Request, by: audit.Actor | Any) -> Request:
+    """`request` with its identity verified (by e-mail matching the record): work starts
+    there. `by` is an actor or a desk user."""
+    actor = by if isinstance(by, audit.Actor) else audit.Actor.for_user(by)
+    return workflow.identity_decide(
+        request=request, verified=True, evidence=EvidenceKind.EMAIL_MATCHES_RECORD, actor=actor
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
+    """Poll `condition` until it holds (a worker in another thread or process)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what or condition}")
