@@ -30,7 +30,7 @@ from dsr.api import serializers as s
 from dsr.api.auth import may_write, organizations_of, scope_queryset, token_of
 from dsr.api.errors import Gone, error_body
 from dsr.api.filters import RequestFilter
-from dsr.attachments import AttachmentRejected, attachment_store
+from dsr.attachments import MAX_SIZE, AttachmentRejected, attachment_store
 from dsr.models import IdempotencyKey, Request
 
 ERRORS = {
@@ -249,7 +249,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         request_obj = self._writable()
         data = self._input(s.AttachmentUploadSerializer)
         upload = data["file"]
-        if upload.size > 10 * 1024 * 1024:
+        if upload.size > MAX_SIZE:  # refused before it is read into memory
             raise ValidationError({"file": ["The file is larger than 10 MB."]})
         try:
             attachment = attachment_store(
