@@ -11,7 +11,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from dsr import broker
 from dsr.models.notifications import OutboundEmail
 from dsr.models.register import Recipient
 from dsr.models.requests import Request, new_public_token
@@ -184,6 +183,9 @@ class JobStep(models.Model):
     rows_done = models.PositiveBigIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # The task could not be handed to the broker at this moment (dsr/broker.py): the sweep
+    # enqueues it again, and its next run clears this.
+    enqueue_failed_at = models.DateTimeField(null=True, blank=True)
     claim = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -212,7 +214,7 @@ class JobStep(models.Model):
     @property
     def waits_for_worker(self) -> bool:
         """Queued while the broker was unreachable: the sweep will hand it to the worker."""
-        return self.status == StepStatus.QUEUED and self.last_error == broker.UNREACHABLE
+        return self.status == StepStatus.QUEUED and self.enqueue_failed_at is not None
 
     @property
     def percent(self) -> int:

@@ -12,7 +12,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, Organization
-from dsr import broker
 from dsr.models.requests import Request
 
 
@@ -78,6 +77,9 @@ class Letter(models.Model):
     rendered_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    # The task could not be handed to the broker at this moment (dsr/broker.py): the sweep
+    # enqueues it again, and its next run clears this.
+    enqueue_failed_at = models.DateTimeField(null=True, blank=True)
 
     emailed_at = models.DateTimeField(_("sent by e-mail"), null=True, blank=True)
     post_queued_at = models.DateTimeField(_("queued for post"), null=True, blank=True)
@@ -126,7 +128,7 @@ class Letter(models.Model):
     @property
     def waits_for_worker(self) -> bool:
         """Issued while the broker was unreachable: the sweep will hand it to the worker."""
-        return self.status == LetterStatus.RENDERING and self.error == broker.UNREACHABLE
+        return self.status == LetterStatus.RENDERING and self.enqueue_failed_at is not None
 
     @property
     def file_name(self) -> str:

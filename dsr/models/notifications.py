@@ -38,6 +38,9 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # The task could not be handed to the broker at this moment (dsr/broker.py): the sweep
+    # enqueues it again, and its next run clears this.
+    enqueue_failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
