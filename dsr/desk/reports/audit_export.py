@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from dsr import audit
+from dsr import audit, broker
 from dsr.models import AuditHead, Event, EventKind, Request
 
 FORMAT = "dsr-desk-events/1"
@@ -58,6 +58,16 @@ def request_events_export(*, request: Request, actor: audit.Actor) -> dict[str, 
         },
         "events": [exported_event(event) for event in events.iterator(chunk_size=1000)],
     }
+
+
+def chain_verify(*, organization: Any) -> audit.Verification | None:
+    """A manager's "verify now": a chain of at most INLINE_VERIFY_MAX_EVENTS events is walked
+    here and the outcome stored (returned); a longer one is handed to the worker once the
+    transaction commits (None), so no web request walks a million events."""
+    if chain_state(organization)["inline"]:
+        return audit.verify_and_store(organization)
+    transaction.on_commit(lambda: broker.enqueue("dsr.tasks.audit_verify", organization.pk))
+    return None
 
 
 def chain_state(organization: Any) -> dict[str, Any]:

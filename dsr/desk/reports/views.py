@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -228,21 +227,17 @@ def audit_status(request: HttpRequest) -> HttpResponse:
     organization = request.desk.organization
     state = audit_export.chain_state(organization)
     if request.method == "POST":
-        if state["inline"]:
-            result = audit.verify_and_store(organization)
-            if result.ok:
-                messages.success(request, _("The chain verifies: %(count)s events checked.")
-                                 % {"count": result.checked})  # fmt: skip
-            else:
-                messages.error(request, _("The chain is broken: %(reason)s") % {"reason": result})
-        else:
-            transaction.on_commit(
-                lambda: broker.enqueue("dsr.tasks.audit_verify", organization.pk)
-            )
+        result = audit_export.chain_verify(organization=organization)
+        if result is None:
             messages.info(
                 request,
                 _("Verification started in the background; reload this page in a few minutes."),
             )
+        elif result.ok:
+            messages.success(request, _("The chain verifies: %(count)s events checked.")
+                             % {"count": result.checked})  # fmt: skip
+        else:
+            messages.error(request, _("The chain is broken: %(reason)s") % {"reason": result})
         return redirect("desk:settings_audit")
     return render(
         request,
