@@ -11,7 +11,7 @@ from typing import Any
 
 from accounts.models import Organization, User
 from dsr import audit, workflow
-from dsr.models import EvidenceKind, Request
+from dsr.models import Attachment, AttachmentKind, EvidenceKind, Request
 
 
 def blank_pdf(
@@ -46,6 +46,22 @@ def image(
 
 def png(size: tuple[int, int] = (40, 30), colour: tuple[int, int, int] = (10, 120, 200)) -> bytes:
     return image("PNG", size=size, colour=colour)
+
+
+def identity_document(
+    request: Request, content: bytes | None = None, name: str = "id-card.png"
+) -> Attachment:
+    """An identity document the subject sent with `request` (a small PNG unless `content`)."""
+    from dsr.attachments import attachment_store
+
+    return attachment_store(
+        request=request,
+        content=png() if content is None else content,
+        original_name=name,
+        kind=AttachmentKind.IDENTITY_PROOF,
+        actor=audit.Actor.subject(),
+        uploaded_by_subject=True,
+    )
 
 
 def organization_signed(

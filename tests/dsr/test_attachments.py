@@ -21,7 +21,7 @@ from dsr.attachments import (
     file_check,
 )
 from dsr.models import Attachment, AttachmentKind, EventKind
-from tests.builders import blank_pdf, image
+from tests.builders import blank_pdf, identity_document, image
 
 PDF = blank_pdf(metadata={"/Subject": "a secret national register number 85.07.30-033.28"})
 PNG = image("PNG")
@@ -29,14 +29,7 @@ ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
 
 
 def store(request, content: bytes, name: str = "scan.pdf") -> Attachment:
-    return attachment_store(
-        request=request,
-        content=content,
-        original_name=name,
-        kind=AttachmentKind.IDENTITY_PROOF,
-        actor=audit.Actor.subject(),
-        uploaded_by_subject=True,
-    )
+    return identity_document(request, content, name)
 
 
 def test_stored_encrypted_and_read_back(make_request):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.core import mail
 
 from dsr import audit, emails, workflow
-from dsr.attachments import attachment_store
 from dsr.models import EventKind, Message, OutboundEmail, Status
-from tests.builders import blank_pdf
+from tests.builders import blank_pdf, identity_document
 
 SUBJECT = audit.Actor.subject()
 
@@ -76,14 +75,7 @@ def test_subject_answer_with_a_file_resumes_and_tells_the_assignee(
     request = make_request()
     workflow.request_assign(request=request, assignee=officer, actor=officer_actor)
     request = workflow.request_ask_information(request=request, message="ID?", actor=officer_actor)
-    scan = attachment_store(
-        request=request,
-        content=blank_pdf(),
-        original_name="id.pdf",
-        kind="identity_proof",
-        actor=SUBJECT,
-        uploaded_by_subject=True,
-    )
+    scan = identity_document(request, blank_pdf(), "id.pdf")
     request = workflow.request_record_information(
         request=request, message="", attachments=[scan], actor=SUBJECT
     )

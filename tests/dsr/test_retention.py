@@ -9,7 +9,6 @@ import time_machine
 from django.utils import timezone
 
 from dsr import audit, retention, workflow
-from dsr.attachments import attachment_store
 from dsr.models import (
     Attachment,
     Channel,
@@ -28,21 +27,14 @@ from dsr.models import (
     Status,
     StepStatus,
 )
-from tests.builders import blank_pdf
+from tests.builders import blank_pdf, identity_document
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SUBJECT = audit.Actor.subject()
 
 
 def store_id(request) -> Attachment:
-    return attachment_store(
-        request=request,
-        content=blank_pdf(),
-        original_name="passport.pdf",
-        kind="identity_proof",
-        actor=SUBJECT,
-        uploaded_by_subject=True,
-    )
+    return identity_document(request, blank_pdf(), "passport.pdf")
 
 
 def run_at(organization, moment):

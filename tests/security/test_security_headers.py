@@ -22,9 +22,8 @@ from django.test import Client
 from accounts.models import Role
 from dsr import audit, workflow
 from dsr.api.tokens import api_token_create
-from dsr.attachments import attachment_store
-from dsr.models import AttachmentKind, Request, Right, Status
-from tests.builders import blank_pdf, png
+from dsr.models import Request, Right, Status
+from tests.builders import blank_pdf, identity_document, png
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -399,14 +398,7 @@ def test_every_area_works_in_chromium_without_a_single_violation(
         ("passport.pdf", blank_pdf(width=595, height=842)),
         ("id-card.png", png(size=(120, 80), colour=(200, 210, 230))),
     ):
-        attachment_store(
-            request=open_request,
-            content=content,
-            original_name=name,
-            kind=AttachmentKind.IDENTITY_PROOF,
-            actor=audit.Actor.subject(),
-            uploaded_by_subject=True,
-        )
+        identity_document(open_request, content, name)
 
     # The desk: the sign-in with its one-time code step, then the queue.
     desk_login(page, manager)

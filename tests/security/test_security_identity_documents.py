@@ -35,7 +35,7 @@ from dsr.models import (
     Request,
     Status,
 )
-from tests.builders import png
+from tests.builders import identity_document, png
 
 pytestmark = pytest.mark.django_db
 
@@ -46,14 +46,7 @@ def _card(colour=(10, 120, 200)) -> bytes:
 
 def _uploaded_by_subject(request_obj: Request) -> Attachment:
     """The identity card the subject sent with the public form."""
-    return attachment_store(
-        request=request_obj,
-        content=_card(),
-        original_name="identiteitskaart.png",
-        kind=AttachmentKind.IDENTITY_PROOF,
-        actor=audit.Actor.subject(),
-        uploaded_by_subject=True,
-    )
+    return identity_document(request_obj, _card(), "identiteitskaart.png")
 
 
 def _file_url(document: Attachment) -> str:

@@ -7,11 +7,9 @@ import pytest
 from django.urls import reverse
 
 from dsr import audit, workflow
-from dsr.attachments import attachment_store
 from dsr.desk.forms import request_version
 from dsr.models import (
     Attachment,
-    AttachmentKind,
     Event,
     EventKind,
     Message,
@@ -19,7 +17,7 @@ from dsr.models import (
     ReplyTemplate,
     Status,
 )
-from tests.builders import png
+from tests import builders
 from tests.dsr.desk.desk_helpers import assigned, completed, days_ago, verified
 
 
@@ -40,15 +38,7 @@ def act(client, request_obj, name: str, data: dict | None = None, **options):
 @pytest.fixture
 def identity_document(make_request):
     request_obj = make_request()
-    document = attachment_store(
-        request=request_obj,
-        content=png(),
-        original_name="id-card.png",
-        kind=AttachmentKind.IDENTITY_PROOF,
-        actor=audit.Actor.subject(),
-        uploaded_by_subject=True,
-    )
-    return request_obj, document
+    return request_obj, builders.identity_document(request_obj)
 
 
 def test_the_page_shows_the_three_dates_days_left_and_identity(desk_client, officer, make_request):
