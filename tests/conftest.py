@@ -3,6 +3,9 @@
 The cast (as in healthchecks' tests): an officer, a viewer and a manager of one
 organisation (OpenMotics, Belgium), and an outsider who is an officer of another
 (Maxem, the Netherlands). Nearly every view test proves the outsider gets a 404.
+State builders shared beyond one folder (files as people send them, a verified request,
+an identity document, a signed organisation, waiting for a worker) are plain functions in
+tests/builders.py; each folder's `*_helpers.py` imports them rather than copying them.
 
 Service-backed tests carry a marker (`postgres`, `redis`). Without the service they
 skip; with DSR_REQUIRE_SERVICES=1 (the PostgreSQL/Redis leg of .ci/run) a missing
