@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -225,8 +223,9 @@ class JobStep(models.Model):
         return min(100, round(100 * self.rows_done / self.rows_total))
 
 
-def new_package_token() -> str:
-    return secrets.token_urlsafe(32)
+# The package's token is made like every other secret token; this name stays because
+# migration 0006 names it as the field's default.
+new_package_token = new_public_token
 
 
 class DataPackage(models.Model):
@@ -237,7 +236,7 @@ class DataPackage(models.Model):
 
     job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="packages")
     request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="packages")
-    token = models.CharField(max_length=64, unique=True, default=new_package_token, editable=False)
+    token = models.CharField(max_length=64, unique=True, default=new_public_token, editable=False)
     file = models.FileField(upload_to="packages/", max_length=255, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
