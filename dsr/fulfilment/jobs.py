@@ -284,7 +284,7 @@ def manual_task_complete(*, step: JobStep, actor: audit.Actor, done: bool, note:
             else Entry("impossible", locked.source.name, None, reason=note[:4000])
         )  # fmt: skip
         locked.completed_by = actor.user
-        runner._step_finish(
+        runner.step_finish(
             locked.pk,
             "",
             [entry],
@@ -314,7 +314,7 @@ def step_callback(*, token: str, body: bytes, timestamp: str, signature: str) ->
         answer = json.loads(body)
     except ValueError:
         raise CallbackRefused("the body is not JSON") from None
-    claimed = runner._claim(step.pk, force=True)
+    claimed = runner.step_claim(step.pk, force=True)
     if claimed is None:
         return JobStep.objects.get(pk=step.pk).status
     step, claim = claimed
@@ -322,9 +322,9 @@ def step_callback(*, token: str, body: bytes, timestamp: str, signature: str) ->
     try:
         outcome = connector.result(context, answer)
     except PermanentError as error:
-        runner._step_fail(step.pk, claim, str(error))
+        runner.step_fail(step.pk, claim, str(error))
     else:
-        runner._step_finish(step.pk, claim, outcome.entries, state=context.state)
+        runner.step_finish(step.pk, claim, outcome.entries, state=context.state)
     return JobStep.objects.get(pk=step.pk).status
 
 
@@ -358,7 +358,7 @@ def job_cancel(*, request: Request, actor: audit.Actor) -> list[Job]:
         for step in steps:
             was = step.status
             if was in (StepStatus.PLANNED, StepStatus.QUEUED, StepStatus.WAITING):
-                runner._step_cancel(step, state=step.state, actor=actor)
+                runner.step_cancel(step, state=step.state, actor=actor)
             sources.append(
                 {"source": step.source.name, "was": was, "status": step.status,
                  "rows_done": step.rows_done}

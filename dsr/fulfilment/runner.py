@@ -2,6 +2,8 @@
 
     step_run            one attempt at a step, resumable, idempotent  (worker: job_step_run)
     steps_requeue_lost  steps and packages whose lease ran out         (beat: job_sweep)
+    step_claim / step_finish / step_fail / step_cancel   what jobs.py's callback, manual
+                        task and cancel use to end a step the same way the runner does
 
 A step is claimed with a fresh `claim` id and a lease; every checkpoint (`_Context`) re-checks
 the claim and the request, so a step is worked by one worker at a time, a worker that lost
@@ -153,7 +155,7 @@ class _Context:
         self.checkpoint()
 
 
-def _claim(step_id: int, *, force: bool = False) -> tuple[JobStep, str] | None:
+def step_claim(step_id: int, *, force: bool = False) -> tuple[JobStep, str] | None:
     """Take the step for this worker, or None when there is nothing to do or someone has it."""
     now = timezone.now()
     claim = uuid.uuid4().hex
@@ -168,7 +170,7 @@ def _claim(step_id: int, *, force: bool = False) -> tuple[JobStep, str] | None:
             return None
         if _request_closed(step):
             # Left active by a worker that died after the request closed: end it here.
-            _step_cancel(step, state=step.state)
+            step_cancel(step, state=step.state)
             return None
         if step.job.status != JobStatus.RUNNING:
             return None
@@ -215,7 +217,7 @@ def _locked_if_claimed(step_id: int, claim: str) -> JobStep | None:
 def step_run(*, step_id: int) -> float | None:
     """One attempt at a step. Returns the seconds after which the task should run again
     (a retry with back-off, or the next poll), or None when there is nothing more to do."""
-    claimed = _claim(step_id)
+    claimed = step_claim(step_id)
     if claimed is None:
         return None
     step, claim = claimed
@@ -229,14 +231,14 @@ def step_run(*, step_id: int) -> float | None:
     except LeaseLost:
         return None
     except (ConfigError, PermanentError) as error:
-        _step_fail(step.pk, claim, str(error))
+        step_fail(step.pk, claim, str(error))
         return None
     except Exception as error:
         if not isinstance(error, ConnectorError):
             log.exception("step %s failed unexpectedly", step.pk)
         message = str(error) if isinstance(error, ConnectorError) else repr(error)
         if step.attempts >= connector.max_attempts:
-            _step_fail(step.pk, claim, f"{message} (gave up after {step.attempts} attempts)")
+            step_fail(step.pk, claim, f"{message} (gave up after {step.attempts} attempts)")
             return None
         delay = connector.retry_delay(step.attempts)
         return delay if _step_requeue(step.pk, claim, message, delay) else None
@@ -245,7 +247,7 @@ def step_run(*, step_id: int) -> float | None:
 
 def _step_outcome(step_id: int, claim: str, outcome: Outcome, context: _Context) -> float | None:
     if not outcome.waiting:
-        _step_finish(step_id, claim, outcome.entries, state=context.state)
+        step_finish(step_id, claim, outcome.entries, state=context.state)
         return None
     now = timezone.now()
     with transaction.atomic():
@@ -253,7 +255,7 @@ def _step_outcome(step_id: int, claim: str, outcome: Outcome, context: _Context)
         if step is None:
             return None
         if _request_closed(step):
-            _step_cancel(step, state=context.state)
+            step_cancel(step, state=context.state)
             return None
         step.status = StepStatus.WAITING
         step.state = context.state
@@ -277,7 +279,7 @@ def _step_requeue(step_id: int, claim: str, error: str, delay: float) -> bool:
         if step is None:
             return False
         if _request_closed(step):
-            _step_cancel(step, state=step.state)
+            step_cancel(step, state=step.state)
             return False
         step.status = StepStatus.QUEUED
         step.claim = ""
@@ -292,10 +294,10 @@ def _step_stop(step_id: int, claim: str, state: dict[str, Any]) -> None:
     with transaction.atomic():
         step = _locked_if_claimed(step_id, claim)
         if step is not None:
-            _step_cancel(step, state=state)
+            step_cancel(step, state=state)
 
 
-def _step_cancel(step: JobStep, *, state: dict[str, Any], actor: audit.Actor | None = None) -> None:
+def step_cancel(step: JobStep, *, state: dict[str, Any], actor: audit.Actor | None = None) -> None:
     """End a locked step cancelled, its record what it did until now (from `state`).
 
     With an `actor`, the request's closing cancels it and `job_cancel` records one Event for
@@ -341,7 +343,7 @@ def _entries_data(entries: list[Entry]) -> list[dict[str, Any]]:
     return [{"action": e.action, "what": e.what, "rows": e.rows} for e in entries]
 
 
-def _step_finish(
+def step_finish(
     step_id: int,
     claim: str,
     entries: list[Entry],
@@ -386,7 +388,7 @@ def _step_finish(
     return True
 
 
-def _step_fail(step_id: int, claim: str, error: str) -> bool:
+def step_fail(step_id: int, claim: str, error: str) -> bool:
     with transaction.atomic():
         step = _locked_if_claimed(step_id, claim)
         if step is None:
