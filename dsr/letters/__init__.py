@@ -5,5 +5,7 @@ e-mail or merged into print batches for the post (issue 6).
 
 Modules: `content` (what a letter says, fixed when it is issued), `fetcher` (the only way
 WeasyPrint reads anything), `render` (HTML and PDF), `signing` (certificates and PAdES),
-`services` (issue, render, send, post: the writes), `printing` (print batches), `views`.
+`services` (issue, render, send, post: the writes), `stored` (a stored letter read back,
+checked against its sha256), `printing` (print batches), `job_outcomes` (what the
+fulfilment jobs did, for an answer letter), `views`.
 """
