@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Organization, User
-from dsr import audit, deadlines, emails, jobs, references
+from dsr import audit, deadlines, emails, references
 from dsr.attachments import attachment_destroy
+from dsr.fulfilment import jobs
 from dsr.models import (
     CLOSED_STATUSES,
     ERASURE_ONLY_GROUNDS,
@@ -201,7 +202,7 @@ def _close(
     running one stops at its next checkpoint), each with an Event by the same actor, and the
     identity documents still on the request are destroyed (LEGAL.md, "Identity"). The Events
     are appended at the end, so the audit chain's lock is taken after the jobs' row locks, in
-    the order the step runner takes them (dsr/jobs.py)."""
+    the order the step runner takes them (dsr/fulfilment/runner.py)."""
     with audit.appended_at_end(request.organization):
         now = timezone.now()
         _end_pause(request, now)
@@ -629,7 +630,7 @@ def request_refuse(
 @transaction.atomic
 def request_withdraw(*, request: Request, actor: audit.Actor, reason: str = "") -> Request:
     """Withdrawn by the subject, an officer, the API or the system (never confirmed): from
-    now on nothing runs in the systems for it (dsr/jobs.py, `job_cancel`)."""
+    now on nothing runs in the systems for it (dsr/fulfilment/jobs.py, `job_cancel`)."""
     request = _lock(request, "withdraw", actor)
     reason = _text(reason, "The reason", required=False)
     _close(
