@@ -70,7 +70,7 @@ def print_batch_create(
     if len(ids) > MAX_BATCH:
         raise LetterError(f"Print at most {MAX_BATCH} letters at once.")
     waiting = list(
-        Letter.objects.select_for_update()
+        Letter.objects.select_for_update(of=("self",))
         .filter(
             pk__in=ids,
             request__organization=organization,
@@ -201,14 +201,18 @@ def print_batch_read(batch: PrintBatch) -> bytes:
 @transaction.atomic
 def print_batch_mark_posted(*, batch: PrintBatch, actor: audit.Actor) -> int:
     """The letters went into the post: one Event per letter. Returns how many."""
-    batch = PrintBatch.objects.select_for_update().select_related("organization").get(pk=batch.pk)
+    batch = (
+        PrintBatch.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=batch.pk)
+    )
     if actor.kind != ActorKind.USER or not access.can_act(actor.user, batch.organization):
         raise LetterError("Only officers and managers of this organisation may do this.")
     if batch.status != PrintBatchStatus.READY:
         raise LetterError("Only a printed batch can be marked as posted.")
     now = timezone.now()
     letters = list(
-        Letter.objects.select_for_update()
+        Letter.objects.select_for_update(of=("self",))
         .filter(print_batches=batch, posted_at__isnull=True)
         .select_related("request__organization")
         .order_by("post_queued_at", "pk")

@@ -179,7 +179,9 @@ def letter_preview(
 def letter_retry(*, letter: Letter, actor: audit.Actor) -> Letter:
     """Render a letter that failed again (it never had a file, so nothing changes)."""
     letter = (
-        Letter.objects.select_for_update().select_related("request__organization").get(pk=letter.pk)
+        Letter.objects.select_for_update(of=("self",))
+        .select_related("request__organization")
+        .get(pk=letter.pk)
     )
     _check_can_act(actor, letter.request)
     if letter.status != LetterStatus.FAILED:
@@ -241,7 +243,7 @@ def letter_render(letter_id: int) -> str:
     )
     with transaction.atomic():
         locked = (
-            Letter.objects.select_for_update()
+            Letter.objects.select_for_update(of=("self",))
             .select_related("request__organization")
             .get(pk=letter_id)
         )
@@ -275,7 +277,9 @@ def letter_render(letter_id: int) -> str:
 @transaction.atomic
 def letter_mark_failed(*, letter_id: int, error: str) -> None:
     letter = (
-        Letter.objects.select_for_update().select_related("request__organization").get(pk=letter_id)
+        Letter.objects.select_for_update(of=("self",))
+        .select_related("request__organization")
+        .get(pk=letter_id)
     )
     if letter.status != LetterStatus.RENDERING:
         return
@@ -335,7 +339,9 @@ def delivery_mode(request: Request) -> str:
 def letter_send_email(*, letter: Letter, actor: audit.Actor) -> Letter:
     """E-mail the letter to the subject: as a PDF attachment or as a link to the status page."""
     letter = (
-        Letter.objects.select_for_update().select_related("request__organization").get(pk=letter.pk)
+        Letter.objects.select_for_update(of=("self",))
+        .select_related("request__organization")
+        .get(pk=letter.pk)
     )
     request = letter.request
     _check_can_act(actor, request)
@@ -370,7 +376,9 @@ def letter_send_email(*, letter: Letter, actor: audit.Actor) -> Letter:
 def letter_queue_for_post(*, letter: Letter, actor: audit.Actor) -> Letter:
     """Put the letter in the print queue (/desk/print/)."""
     letter = (
-        Letter.objects.select_for_update().select_related("request__organization").get(pk=letter.pk)
+        Letter.objects.select_for_update(of=("self",))
+        .select_related("request__organization")
+        .get(pk=letter.pk)
     )
     request = letter.request
     _check_can_act(actor, request)

@@ -100,7 +100,7 @@ def organization_set_certificate(
 ) -> CertificateInfo:
     """Store a checked PKCS#12 and its password, encrypted; record who did it."""
     info = inspect_pkcs12(data, password)
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
     organization.signing_certificate = crypto.encrypt(data)
     organization.signing_certificate_password = crypto.encrypt(password.encode())
     organization.signing_certificate_subject = info.subject

@@ -105,7 +105,7 @@ def register_export_request(
     Raises register.RegisterTooLong (a count, before anything is built) and ExportError when
     the organisation already has BUILDING_MAX exports being built."""
     # One ask at a time per organisation, so two clicks make one export.
-    Organization.objects.select_for_update().get(pk=organization.pk)
+    Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
     existing = current_export(organization, period, language=language)
     if existing is not None:
         return existing
