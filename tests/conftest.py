@@ -83,6 +83,17 @@ def _services(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts and ends in the default language: a view or service that activates
+    the subject's language in this thread must not change the next test's messages."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path: Path) -> None:
     """Each test writes its files to its own folder, starts with an empty cache (rate limits,
     throttles and lockouts of one test must not spill into the next); passwords hash fast."""
