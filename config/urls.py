@@ -9,6 +9,9 @@ admin.site.site_title = "DSR Desk"
 # The admin signs in through the desk's sign-in: password and one-time code.
 admin.site.login = admin_sign_in
 
+# A dropped database connection outside a view's own handling is a 503 "try again", not a 500.
+handler500 = "dsr.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),

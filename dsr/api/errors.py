@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from dsr import workflow
+from dsr.api.parsers import RequestTooLarge
 
 
 class Gone(exceptions.APIException):
@@ -35,7 +38,24 @@ CODES = {
     exceptions.UnsupportedMediaType: "unsupported_media_type",
     exceptions.Throttled: "throttled",
     exceptions.ValidationError: "invalid",
+    RequestTooLarge: "too_large",
 }
+
+
+# The database dropped the connection (a restart, a failover, a terminated backend): nothing
+# the caller sent was wrong and nothing was committed, so they are told to try again. A
+# create sent again with the same Idempotency-Key is answered once (docs/API.md).
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = "The service is briefly unavailable; nothing was saved. Try again shortly."
+
+
+def unavailable_response() -> Response:
+    return Response(
+        error_body("unavailable", UNAVAILABLE),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -51,6 +71,9 @@ def _message(detail: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DATABASE_ERRORS):
+        set_rollback()
+        return unavailable_response()
     if isinstance(exc, workflow.TransitionNotAllowed):
         from dsr.api.serializers import API_ACTIONS
 

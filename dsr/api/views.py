@@ -19,7 +19,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 
@@ -77,7 +77,6 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     pagination_class = RequestCursor
     filter_backends = [DjangoFilterBackend]
     filterset_class = RequestFilter
-    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return scope_queryset(
@@ -96,9 +95,16 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return serializer.validated_data
 
     def _answer(self, request_obj: Request, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self._serialized(request_obj), status=code)
+
+    def _serialized(self, request_obj: Request) -> dict[str, Any]:
+        """The request as the API shows it. A write calls this inside its transaction, so the
+        answer is built from what is committed and nothing is read after the commit: a
+        connection lost then cannot turn a stored request into an error (a client that
+        believes it failed, or retries without an Idempotency-Key and files it twice)."""
         request_obj = self.get_queryset().get(pk=request_obj.pk)
         serializer = s.RequestSerializer(request_obj, context=self.get_serializer_context())
-        return Response(serializer.data, status=code)
+        return serializer.data
 
     @extend_schema(
         summary="List requests",
@@ -156,8 +162,10 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         token = token_of(request)
         if key and token is not None:
             return self._create_idempotent(token, key, organization, data)
-        (created,) = self._submit(organization, data)
-        return self._answer(created, status.HTTP_201_CREATED)
+        with transaction.atomic():
+            (created,) = self._submit(organization, data)
+            answer = self._serialized(created)
+        return Response(answer, status=status.HTTP_201_CREATED)
 
     def _organization(self, slug: str | None) -> Organization:
         organizations = organizations_of(self.request)
@@ -192,7 +200,8 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 IdempotencyKey.objects.create(
                     token=token, key=key, body_hash=body_hash, submission_id=created.submission_id
                 )
-            return self._answer(created, status.HTTP_201_CREATED)
+                answer = self._serialized(created)
+            return Response(answer, status=status.HTTP_201_CREATED)
         except IntegrityError:
             previous = IdempotencyKey.objects.filter(token=token, key=key).first()
             if previous is None:
@@ -322,13 +331,15 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         the table the desk reads too (`dsr/actions.py`)."""
         request_obj = self._writable()
         data = self._input(serializer_class)
-        result = action_perform(
-            WORKFLOW_ACTION_OF[self.action],
-            request=request_obj,
-            data=data,
-            actor=actor_of(self.request),
-        )
-        return self._answer(result if isinstance(result, Request) else request_obj)
+        with transaction.atomic():  # the answer is read before the commit (`_serialized`)
+            result = action_perform(
+                WORKFLOW_ACTION_OF[self.action],
+                request=request_obj,
+                data=data,
+                actor=actor_of(self.request),
+            )
+            answer = self._serialized(result if isinstance(result, Request) else request_obj)
+        return Response(answer)
 
     @extend_schema(
         summary="Assign (or unassign)", request=s.AssignSerializer, responses=ACTION_RESPONSES
