@@ -402,9 +402,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"api": envstr("DSR_API_RATE", "600/minute")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dsr.api.errors.exception_handler",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # One input policy for the whole API (dsr/api/parsers.py): JSON only, UTF-8, bounded.
+    "DEFAULT_PARSER_CLASSES": ["dsr.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "dsr.api.renderers.SafeJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

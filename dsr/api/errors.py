@@ -15,6 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from dsr import workflow
+from dsr.api.parsers import RequestTooLarge
 
 
 class Gone(exceptions.APIException):
@@ -37,6 +38,7 @@ CODES = {
     exceptions.UnsupportedMediaType: "unsupported_media_type",
     exceptions.Throttled: "throttled",
     exceptions.ValidationError: "invalid",
+    RequestTooLarge: "too_large",
 }
 
 

@@ -11,6 +11,12 @@ from rest_framework import serializers
 from accounts.models import Language, User
 from dsr import workflow
 from dsr.api.auth import may_write
+from dsr.api.fields import (
+    Rfc3339DateTimeField,
+    StrictCharField,
+    StrictEmailField,
+    StrictSlugField,
+)
 from dsr.models import (
     AnswerChannel,
     Attachment,
@@ -157,7 +163,7 @@ class RequestSerializer(serializers.ModelSerializer):
 
 
 class RequestCreateSerializer(StrictSerializer):
-    organization = serializers.SlugField(
+    organization = StrictSlugField(
         required=False,
         help_text="Slug of the organisation; only for desk sessions of several organisations "
         "(a token always acts for its own).",
@@ -285,7 +291,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class AssignSerializer(StrictSerializer):
-    assignee = serializers.EmailField(
+    assignee = StrictEmailField(
         allow_null=True, help_text="An officer's e-mail address, or null to unassign."
     )
 
@@ -305,33 +311,33 @@ class VerifyIdentitySerializer(StrictSerializer):
         "false: it could not be."
     )
     evidence = serializers.ChoiceField(choices=EvidenceKind.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    note = StrictCharField(required=False, allow_blank=True, max_length=20_000)
 
 
 class MessageSerializer(StrictSerializer):
-    message = serializers.CharField(max_length=20_000)
+    message = StrictCharField(max_length=20_000)
 
 
 class OptionalMessageSerializer(StrictSerializer):
-    message = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    message = StrictCharField(required=False, allow_blank=True, max_length=20_000)
 
 
 class ExtendSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=20_000)
+    reason = StrictCharField(max_length=20_000)
 
 
 class RefuseSerializer(StrictSerializer):
     ground = serializers.ChoiceField(choices=RefusalGround.choices)
-    explanation = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    explanation = StrictCharField(required=False, allow_blank=True, max_length=20_000)
 
 
 class CompleteSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    note = StrictCharField(required=False, allow_blank=True, max_length=20_000)
 
 
 class WithdrawSerializer(StrictSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=20_000)
 
 
 class ErrorDetailSerializer(serializers.Serializer):

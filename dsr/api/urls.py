@@ -1,14 +1,22 @@
 """/api/v1/ (the API), /api/schema/ (OpenAPI 3), /api/docs/ (Swagger UI served by the app)."""
 
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from dsr.api.errors import error_body
 from dsr.api.views import RequestViewSet
 
 router = SimpleRouter()
 router.register("requests", RequestViewSet, basename="request")
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Any other address under /api/ is a 404 in the API's error shape, not an HTML page."""
+    return JsonResponse(error_body("not_found", "No such address in the API."), status=404)
+
 
 app_name = "api"
 urlpatterns = [
@@ -26,4 +34,6 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    # Last, and only for addresses ending in "/", so APPEND_SLASH still redirects the others.
+    re_path(r"^.*/$", not_found),
 ]
