@@ -154,6 +154,9 @@ class Organization(models.Model):
     website = models.URLField(_("website"), blank=True)
     signatory_name = models.CharField(_("signatory name"), max_length=150, blank=True)
     signatory_title = models.CharField(_("signatory title"), max_length=150, blank=True)
+    # The signatory's title and the place letters are dated from, in each offered language
+    # other than the default one: {"nl": {"signatory_title": "...", "place": "Brussel"}}.
+    texts = models.JSONField(_("letter texts in other languages"), default=dict, blank=True)
     requires_identity_document = models.BooleanField(
         _("ask for an identity document on the public form"),
         default=False,
@@ -234,6 +237,12 @@ class Organization(models.Model):
     @property
     def postal_address_lines(self) -> list[str]:
         return [self.legal_name, self.street_address, f"{self.postal_code} {self.city}"]
+
+    def letter_text(self, name: str, language: str) -> str:
+        """The signatory's title ("signatory_title") or the place ("place") in `language`."""
+        if language == self.default_language:
+            return self.city if name == "place" else getattr(self, name)
+        return ((self.texts or {}).get(language) or {}).get(name, "").strip()
 
     @property
     def has_signing_certificate(self) -> bool:

@@ -125,6 +125,10 @@ def make_organization(**overrides: object) -> Organization:
         "privacy_email": "privacy@openmotics.example",
     }
     values.update(overrides)
+    # The place letters are dated from, in each offered language (DSR issue 16).
+    values.setdefault(
+        "texts", {language: {"place": values["city"]} for language in values["offered_languages"]}
+    )
     return Organization.objects.create(**values)
 
 

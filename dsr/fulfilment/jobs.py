@@ -50,10 +50,12 @@ from dsr.models import (
     Job,
     JobStatus,
     JobStep,
+    RegisterIncomplete,
     Request,
     Right,
     Status,
     StepStatus,
+    processing_register,
 )
 
 log = logging.getLogger(__name__)
@@ -122,6 +124,13 @@ def job_plan(
         )
     if request.right == Right.RECTIFICATION and not corrections:
         raise JobError(_("Say what to correct before the dry run of a rectification."))
+    if request.right in EXPORT_RIGHTS:
+        # The package carries the Art. 15 information in the subject's language: refuse
+        # now, naming what the register lacks, rather than fail the build later.
+        try:
+            processing_register(request.organization, request.language)
+        except RegisterIncomplete as error:
+            raise JobError(str(error)) from None
     existing = Job.objects.filter(request=request, right=request.right).first()
     if existing is not None and existing.status != JobStatus.PLANNED:
         raise JobError(_already_confirmed())

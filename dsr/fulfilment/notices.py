@@ -38,12 +38,14 @@ def recipients_for(job: Job, categories: list[str]) -> list[tuple[Recipient, lis
         shared = [c for c in recipient.data_categories if c in wanted]
         if shared:
             found[recipient.pk] = (recipient, shared)
-    activities = processing_register(organization)
+    # The notice is written in the organisation's language, as the categories are.
+    activities = processing_register(organization, organization.default_language)
     for activity in activities:
         shared = [c for c in activity.data_categories if c in wanted]
         if not shared:
             continue
-        for recipient in activity.recipients.all():
+        for entry in activity.recipients:
+            recipient = entry.recipient
             _, known = found.setdefault(recipient.pk, (recipient, []))
             known += [c for c in shared if c not in known]
     return sorted(found.values(), key=lambda item: item[0].name)

@@ -159,7 +159,8 @@ def parts_delete(files: list[dict[str, Any]]) -> None:
 def art15_information(request: Request) -> dict[str, Any]:
     """What Art. 15(1) and (2) require besides the copy, from the organisation's register."""
     organization = request.organization
-    activities = processing_register(organization)
+    # In the subject's language; RegisterIncomplete names what the register lacks in it.
+    activities = processing_register(organization, request.language)
     with translation.override(request.language):
         return {
             "controller": {
@@ -184,7 +185,7 @@ def art15_information(request: Request) -> dict[str, Any]:
                     "data_categories": list(activity.data_categories),
                     "legal_basis": str(activity.get_legal_basis_display()),
                     "retention": activity.retention,
-                    "source": str(activity.source),
+                    "source": activity.source,
                     "automated_decision_logic": activity.automated_decision_logic,
                     "recipients": [
                         {
@@ -192,7 +193,7 @@ def art15_information(request: Request) -> dict[str, Any]:
                             "kind": str(recipient.get_kind_display()),
                             "country": recipient.country,
                         }
-                        for recipient in activity.recipients.all()
+                        for recipient in activity.recipients
                     ],
                 }
                 for activity in activities

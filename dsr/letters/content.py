@@ -18,10 +18,12 @@ from dsr.models import (
     Letter,
     LetterKind,
     Outcome,
-    Recipient,
+    RegisterIncomplete,
+    RegisterLine,
     Request,
     Right,
     Status,
+    organization_missing,
     processing_register,
 )
 
@@ -65,7 +67,9 @@ def _local_date(request: Request, moment: Any) -> str | None:
     return moment.astimezone(ZoneInfo(request.organization.time_zone)).date().isoformat()
 
 
-def organization_content(organization: Organization) -> dict[str, Any]:
+def organization_content(organization: Organization, language: str | None = None) -> dict[str, Any]:
+    """The letterhead and signature, the title and the place in the letter's language."""
+    language = language or organization.default_language
     return {
         "id": organization.pk,
         "name": organization.name,
@@ -78,23 +82,23 @@ def organization_content(organization: Organization) -> dict[str, Any]:
         "privacy_email": organization.privacy_email,
         "website": organization.website,
         "signatory_name": organization.signatory_name,
-        "signatory_title": organization.signatory_title,
+        "signatory_title": organization.letter_text("signatory_title", language),
+        "place": organization.letter_text("place", language),
         "letter_window": organization.letter_window,
         "time_zone": organization.time_zone,
     }
 
 
-def _recipient(recipient: Recipient) -> dict[str, str]:
+def _recipient(recipient: Any) -> dict[str, str]:
     return {"name": recipient.name, "kind": recipient.kind, "country": recipient.country}
 
 
 def register_content(
-    organization: Organization, activity_ids: list[int] | None = None
+    organization: Organization, activity_ids: list[int] | None = None, language: str | None = None
 ) -> list[dict[str, Any]]:
-    """The register lines an access answer lists: Art. 15(1)(a)-(d), (g), (h) per purpose."""
-    activities = processing_register(organization)
-    if activity_ids is not None:
-        activities = activities.filter(pk__in=activity_ids)
+    """The register lines an access answer lists: Art. 15(1)(a)-(d), (g), (h) per purpose,
+    in `language` (RegisterIncomplete names what the register lacks in it)."""
+    activities: list[RegisterLine] = processing_register(organization, language, activity_ids)
     return [
         {
             "name": activity.name,
@@ -102,9 +106,9 @@ def register_content(
             "data_categories": list(activity.data_categories or []),
             "legal_basis": activity.legal_basis,
             "retention": activity.retention,
-            "source": str(activity.source),
+            "source": activity.source,
             "automated_decision_logic": activity.automated_decision_logic,
-            "recipients": [_recipient(r) for r in activity.recipients.all()],
+            "recipients": [_recipient(r) for r in activity.recipients],
         }
         for activity in activities
     ]
@@ -139,7 +143,7 @@ def letter_content(
         "reference": request.reference,
         "letter_date": letter_date.isoformat(),
         "issued_at": issued_at.isoformat() if issued_at else None,
-        "organization": organization_content(organization),
+        "organization": organization_content(organization, request.language),
         "subject": {
             "name": request.subject_name,
             "postal_address": _lines(request.subject_postal_address),
@@ -173,7 +177,9 @@ def letter_content(
         "previous": previous,
     }
     if kind == LetterKind.ANSWER and request.right == Right.ACCESS:
-        content["register"] = register_content(organization, fields.get("activity_ids"))
+        content["register"] = register_content(
+            organization, fields.get("activity_ids"), request.language
+        )
     return content
 
 
@@ -188,17 +194,26 @@ def letter_draft(
     """What a letter issued at `now` says: the one snapshot behind the compose page's
     preview and `services.letter_issue`, so the preview is exactly what will be issued.
 
-    Dated in the organisation's zone; `corrects` is the issued letter a correction replaces."""
+    Dated in the organisation's zone; `corrects` is the issued letter a correction replaces.
+    Raises RegisterIncomplete when the organisation lacks a text in the letter's language
+    (the signatory's title, the place, a register entry an access answer prints)."""
+    missing = organization_missing(request.organization, request.language)
     letter_date = deadlines.receipt_date(now, time_zone=request.organization.time_zone)
-    return letter_content(
-        request=request,
-        kind=kind,
-        letter_date=letter_date,
-        issued_at=now,
-        fields=fields,
-        previous=(
-            {"version": corrects.version, "letter_date": corrects.letter_date.isoformat()}
-            if corrects is not None
-            else None
-        ),
-    )
+    try:
+        content = letter_content(
+            request=request,
+            kind=kind,
+            letter_date=letter_date,
+            issued_at=now,
+            fields=fields,
+            previous=(
+                {"version": corrects.version, "letter_date": corrects.letter_date.isoformat()}
+                if corrects is not None
+                else None
+            ),
+        )
+    except RegisterIncomplete as error:
+        raise RegisterIncomplete(request.language, missing + error.missing) from None
+    if missing:
+        raise RegisterIncomplete(request.language, missing)
+    return content

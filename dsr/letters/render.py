@@ -104,7 +104,9 @@ def context_for(
         "subject": content["subject"],
         "ref": content["reference"],
         "window": organization.get("letter_window") or "left",
-        "place_date": dates.place_and_date(organization["city"], letter_date, language),
+        "place_date": dates.place_and_date(
+            organization.get("place") or organization["city"], letter_date, language
+        ),
         "created_iso": created.isoformat(),
         "dates": {
             "letter": dates.written_date(letter_date, language),

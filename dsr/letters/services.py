@@ -37,6 +37,7 @@ from dsr.models import (
     Letter,
     LetterKind,
     LetterStatus,
+    RegisterIncomplete,
     Request,
 )
 
@@ -127,7 +128,12 @@ def letter_issue(
         raise LetterError("The request was reduced to statistics; it has no letters any more.")
 
     now = timezone.now()
-    content = letter_draft(request=request, kind=kind, now=now, fields=fields, corrects=corrects)
+    try:
+        content = letter_draft(
+            request=request, kind=kind, now=now, fields=fields, corrects=corrects
+        )
+    except RegisterIncomplete as error:
+        raise LetterError(str(error)) from None
     letter_date = date.fromisoformat(content["letter_date"])
     letter = Letter.objects.create(
         request=request,

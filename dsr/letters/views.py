@@ -31,7 +31,15 @@ from dsr.desk.access import desk_view
 from dsr.letters import forms, printing, services, signing
 from dsr.letters import render as letter_render
 from dsr.letters.content import available_kinds
-from dsr.models import Letter, LetterKind, LetterStatus, PrintBatch, PrintBatchStatus, Request
+from dsr.models import (
+    Letter,
+    LetterKind,
+    LetterStatus,
+    PrintBatch,
+    PrintBatchStatus,
+    RegisterIncomplete,
+    Request,
+)
 
 PREVIEW_CSP = "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self'"
 
@@ -146,7 +154,10 @@ def compose(request: HttpRequest, request_id: int) -> HttpResponse:
             form_fields = _initial_fields(form, formset)
         else:
             form_fields = form.letter_fields(forms.systems_from(formset) if formset else None)
-        preview = _preview_html(request_obj, kind, form_fields, corrects)
+        try:
+            preview = _preview_html(request_obj, kind, form_fields, corrects)
+        except RegisterIncomplete as error:
+            messages.error(request, str(error))
     return render(
         request,
         "letters/compose.html",

@@ -56,6 +56,9 @@ from dsr.models.notifications import (
 from dsr.models.register import (
     ProcessingActivity,
     Recipient,
+    RegisterIncomplete,
+    RegisterLine,
+    organization_missing,
     processing_register,
 )
 from dsr.models.requests import (
@@ -131,6 +134,8 @@ __all__ = [
     "ReferenceCounter",
     "RefusalGround",
     "RegisterExport",
+    "RegisterIncomplete",
+    "RegisterLine",
     "Reminder",
     "ReplyTemplate",
     "Request",
@@ -141,5 +146,6 @@ __all__ = [
     "WebhookEndpoint",
     "new_package_token",
     "new_public_token",
+    "organization_missing",
     "processing_register",
 ]

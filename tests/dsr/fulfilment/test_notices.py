@@ -32,6 +32,7 @@ def recipients(organization):
         kind=Recipient.Kind.THIRD_PARTY,
         contact_email="",
         data_categories=["Shipping address"],
+        texts={"nl": {"data_categories": ["Verzendadres"]}},
     )
     analytics = Recipient.objects.create(
         organization=organization,
@@ -48,6 +49,15 @@ def recipients(organization):
         data_categories=["Names"],
         legal_basis="contract",
         retention="As long as the account exists",
+        texts={
+            "nl": {
+                "name": "Gebruikersaccounts",
+                "purpose": "Accounts",
+                "data_categories": ["Namen"],
+                "retention": "Zolang het account bestaat",
+                "source": "De betrokkene",
+            }
+        },
     )
     accounts.recipients.add(courier)
     return hosting, courier, analytics

@@ -37,6 +37,7 @@ def register(organization):
         country="BE",
         contact_email="privacy@cloud-host.example.com",
         data_categories=["Real-time and historical power measurements"],
+        texts={"nl": {"data_categories": ["Actuele en historische vermogensmetingen"]}},
     )
     activity = ProcessingActivity.objects.create(
         organization=organization,
@@ -45,9 +46,19 @@ def register(organization):
         data_categories=["Real-time and historical power measurements"],
         legal_basis="contract",
         retention="As long as the gateway is linked to the account.",
+        texts={"nl": DUTCH_LINE},
     )
     activity.recipients.add(hosting)
     return activity
+
+
+DUTCH_LINE = {
+    "name": "Verbruiksgeschiedenis",
+    "purpose": "De klant zijn stroomverbruik tonen.",
+    "data_categories": ["Actuele en historische vermogensmetingen"],
+    "retention": "Zolang de gateway aan het account gekoppeld is.",
+    "source": "De betrokkene",
+}
 
 
 def _fulfil(request, officer_actor) -> DataPackage:
@@ -85,7 +96,7 @@ def test_access_package_holds_json_csv_index_and_the_art_15_information(
 
     index = archive.read("index.html").decode()
     assert "Power readings (every 15 minutes)" in index
-    assert "Show the customer their power usage." in index
+    assert DUTCH_LINE["purpose"] in index  # the subject's language
     assert "Cloud hosting provider (EU)" in index
     assert "Gegevensbeschermingsautoriteit" in index  # where to complain (BE)
     information = json.loads(archive.read("information.json"))
@@ -179,3 +190,33 @@ def test_an_expired_package_is_gone_and_the_purge_deletes_its_file(
     deleted = Event.objects.get(request=request, kind=EventKind.PACKAGE_DELETED)
     assert deleted.data["reason"] == "expired"
     assert not Event.objects.filter(kind=EventKind.PACKAGE_DOWNLOADED).exists()
+
+
+def test_the_art_15_information_is_in_the_subjects_language(
+    platform_source, register, in_progress, officer_actor
+):
+    request = in_progress(Right.ACCESS)  # the subject writes in Dutch
+    assert request.language == "nl"
+    information = json.loads(_archive(_fulfil(request, officer_actor)).read("information.json"))
+    (line,) = information["processing"]
+    assert line["activity"] == "Verbruiksgeschiedenis"
+    assert line["purpose"] == DUTCH_LINE["purpose"]
+    assert line["data_categories"] == DUTCH_LINE["data_categories"]
+    assert line["retention"] == DUTCH_LINE["retention"]
+    assert line["source"] == "De betrokkene"
+    assert line["legal_basis"] == "Overeenkomst (art. 6(1)(b))"
+    english = {register.name, register.purpose, register.retention, *register.data_categories}
+    assert not english & set(json.dumps(information, ensure_ascii=False).split('"'))
+
+
+def test_a_package_in_a_language_the_register_lacks_is_refused_naming_the_entries(
+    platform_source, register, in_progress, officer_actor
+):
+    register.texts = {"nl": {**DUTCH_LINE, "retention": ""}}
+    register.save()
+    request = in_progress(Right.ACCESS)
+    with pytest.raises(jobs.JobError) as refused:
+        jobs.job_plan(request=request, actor=officer_actor)
+    assert str(refused.value) == (
+        "The register has no Dutch text for: retention of “Verbruiksgeschiedenis”"
+    )

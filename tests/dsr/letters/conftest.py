@@ -50,6 +50,22 @@ def register(organization):
         source="Provided by you when you registered.",
         automated_decision_logic="",
         position=0,
+        texts={
+            "nl": {
+                "name": "Klantenaccount",
+                "purpose": "Het beheer van uw gateway en uw cloudaccount.",
+                "data_categories": ["Naam", "E-mailadres", "Serienummer van de gateway"],
+                "retention": "Vijf jaar na het einde van het contract.",
+                "source": "Door u verstrekt bij uw registratie.",
+            },
+            "fr": {
+                "name": "Compte client",
+                "purpose": "La gestion de votre passerelle et de votre compte cloud.",
+                "data_categories": ["Nom", "Adresse e-mail", "Numéro de série de la passerelle"],
+                "retention": "Cinq ans après la fin du contrat.",
+                "source": "Fournies par vous lors de votre inscription.",
+            },
+        },
     )
     account.recipients.set([cloud])
     metering = ProcessingActivity.objects.create(
@@ -62,6 +78,28 @@ def register(organization):
         source="Measured by your gateway.",
         automated_decision_logic="Peak-shaving schedule computed from your consumption.",
         position=1,
+        texts={
+            "nl": {
+                "name": "Vermogensmetingen",
+                "purpose": "Uw energieverbruik tonen.",
+                "data_categories": ["Vermogensmetingen"],
+                "retention": "Twee jaar.",
+                "source": "Gemeten door uw gateway.",
+                "automated_decision_logic": (
+                    "Een schema om pieken af te vlakken, berekend uit uw verbruik."
+                ),
+            },
+            "fr": {
+                "name": "Mesures de puissance",
+                "purpose": "Vous montrer votre consommation d'énergie.",
+                "data_categories": ["Mesures de puissance"],
+                "retention": "Deux ans.",
+                "source": "Mesurées par votre passerelle.",
+                "automated_decision_logic": (
+                    "Un horaire d'écrêtement des pointes calculé à partir de votre consommation."
+                ),
+            },
+        },
     )
     metering.recipients.set([cloud, analytics])
     return [account, metering]

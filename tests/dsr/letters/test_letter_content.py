@@ -60,12 +60,23 @@ def test_dates_are_written_the_way_each_language_writes_them():
     assert dates.place_and_date("Gent", date(2026, 2, 28), "fr") == "Gent, le 28 février 2026"
 
 
+TITLE = {
+    "en": "Data Protection Officer",
+    "nl": "Functionaris voor gegevensbescherming",
+    "fr": "Délégué à la protection des données",
+}
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_refusal_reads_back_with_date_reference_address_signatory_and_complaint_route(
     language, signed_organization, make_request, officer, officer_actor, time_machine
 ):
     signed_organization.signatory_name = "Griet Van Wesemael"
     signed_organization.signatory_title = "Data Protection Officer"
+    signed_organization.texts = {
+        "nl": {"signatory_title": TITLE["nl"], "place": "Ternat"},
+        "fr": {"signatory_title": TITLE["fr"], "place": "Ternat"},
+    }
     signed_organization.save()
     request = make_state(
         make_request, officer_actor, right=Right.ERASURE, state="refused", language=language
@@ -77,7 +88,7 @@ def test_refusal_reads_back_with_date_reference_address_signatory_and_complaint_
     assert request.reference in text
     assert "Jan Peeters" in text
     assert "Kerkstraat 12 bus 3" in text and "9000 Gent" in text
-    assert "Griet Van Wesemael" in text and "Data Protection Officer" in text
+    assert "Griet Van Wesemael" in text and TITLE[language] in text
     for line in BE_AUTHORITY[language]:
         assert line in text
     assert COURT[language] in text
@@ -128,16 +139,25 @@ def test_access_answer_lists_every_article_15_item_from_the_register(
         request, LetterKind.ANSWER, officer, enclosures=["export.json", "export.csv"]
     )
     text = pdf_text(services.letter_read(letter))
+    english = []
     for activity in register:
-        assert activity.name in text
-        assert activity.purpose in text  # (a)
-        for category in activity.data_categories:  # (b)
+        entry = activity.texts.get(language) or {
+            name: getattr(activity, name)
+            for name in ("name", "purpose", "data_categories", "retention", "source")
+        }
+        assert entry["name"] in text
+        assert entry["purpose"] in text  # (a)
+        for category in entry["data_categories"]:  # (b)
             assert category in text
-        assert activity.retention in text  # (d)
-        assert activity.source in text  # (g)
+        assert entry["retention"] in text  # (d)
+        assert entry["source"] in text  # (g)
+        english += [activity.name, activity.purpose, activity.retention, activity.source]
     assert "Cloud hosting provider (EU) (BE)" in text  # (c) recipients by name
     assert "Google Analytics (US)" in text
-    assert "Peak-shaving schedule computed from your consumption." in text  # (h)
+    logic = register[1].texts.get(language, {}).get("automated_decision_logic")
+    assert (logic or register[1].automated_decision_logic) in text  # (h)
+    if language != "en":  # the register in the subject's language, never mixed
+        assert not [entry for entry in english if entry in text]
     for item in ("(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(g)", "(h)"):
         assert item in text
     assert "export.json" in text and "export.csv" in text  # what is enclosed
