@@ -21,9 +21,10 @@ ORGANIZATIONS: list[dict] = [
     {
         "slug": "openmotics",
         "name": "OpenMotics",
-        # Both seeds say "BVBA" (the form was renamed BV by the 2019 Companies Code; kept as
-        # the seed writes it).
-        "legal_name": "OpenMotics BVBA",
+        # Both seeds say "BVBA": the Companies and Associations Code of 2019 abolished that
+        # form, and every BVBA became a BV (besloten vennootschap) by 1 January 2024 at the
+        # latest, so a letter today names the company "OpenMotics BV".
+        "legal_name": "OpenMotics BV",
         # Seed 001 (terms of sale, last updated 25 June 2021) gives Vlasgaardstraat 52,
         # 9000 Gent as the company's address under the privacy contact. The older privacy
         # policy (seed 000, 2017) gives the registered office and postal address for privacy
@@ -32,7 +33,9 @@ ORGANIZATIONS: list[dict] = [
         "postal_code": "9000",
         "city": "Gent",
         "country": "BE",
-        "company_number": "BE0500.927.202",  # VAT number, identical in seeds 000 and 001
+        # The VAT number, identical in seeds 000 and 001 (its digits are the enterprise
+        # number); letters label it "VAT no." / "Btw-nr." / "N° TVA" (render.company_number_kind).
+        "company_number": "BE0500.927.202",
         "default_language": "en",  # both seeds are English
         # Seeds are English only; Dutch and French added for Belgian customers (invented).
         "offered_languages": ["en", "nl", "fr"],

@@ -131,7 +131,8 @@ def letter_content(
 
     `fields` is what the officer entered on the compose form (all optional): `note`,
     `information`, `enclosures` (list), `systems` (list of {system, action, legal_ground}),
-    `recipients_told` (list of names), `activity_ids`, `ground`, `explanation`.
+    `recipients_told` (list of names), `activity_ids`, `ground`, `explanation`,
+    `view_considered` (an automated-decision answer: the subject's view was weighed).
     `previous` is {"version", "letter_date"} of the letter a correction replaces.
     """
     fields = fields or {}
@@ -168,6 +169,8 @@ def letter_content(
             "closed": _local_date(request, request.closed_at),
         },
         "note": (fields.get("note") or "").strip(),
+        # Art. 22(3): the answer says the subject's view was weighed only when it was.
+        "view_considered": bool(fields.get("view_considered")),
         "information": (fields.get("information") or "").strip(),
         "enclosures": [e for e in fields.get("enclosures") or [] if e],
         "systems": list(fields.get("systems") or []),

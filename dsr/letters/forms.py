@@ -94,6 +94,13 @@ class LetterForm(forms.Form):
                 required=False,
                 initial=list(activities.values_list("pk", flat=True)),
             )
+        if answer and request.right == Right.AUTOMATED_DECISION:
+            self.fields["view_considered"] = forms.BooleanField(
+                label=_(
+                    "The subject expressed a point of view, and the review took it into account"
+                ),
+                required=False,
+            )
         if answer and request.right in ENCLOSURE_RIGHTS:
             self.fields["enclosures"] = forms.CharField(
                 label=_("Enclosed with the letter (one per line)"),
@@ -140,6 +147,8 @@ class LetterForm(forms.Form):
             "explanation": data.get("explanation", ""),
             "systems": systems or [],
         }
+        if "view_considered" in self.fields:
+            fields["view_considered"] = bool(data.get("view_considered"))
         if "enclosures" in self.fields:
             fields["enclosures"] = [
                 line.strip() for line in data.get("enclosures", "").splitlines() if line.strip()

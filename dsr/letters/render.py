@@ -22,11 +22,9 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.template.loader import render_to_string
-
 from accounts.models import Organization
 from dsr.attachments import sniff_content_type
-from dsr.letters import dates
+from dsr.letters import dates, variants
 from dsr.letters.assets import ASSET_ORIGIN, asset_url
 from dsr.models import LetterKind
 
@@ -70,8 +68,22 @@ def _date(value: str | None, language: str) -> str:
 
 
 def letter_title(content: dict[str, Any]) -> str:
-    text = render_to_string(f"letters/{content['language']}/_title.html", {"c": content})
+    text = variants.render(
+        f"letters/{content['language']}/_title.html",
+        {"c": content},
+        country=content["organization"].get("country", ""),
+    )
     return " ".join(text.split())
+
+
+def company_number_kind(organization: dict[str, Any]) -> str:
+    """What the organisation's number is, for its label: a VAT number starts with its
+    country's code ("BE0500.927.202"); a bare number is the enterprise number (KBO/BCE)
+    in Belgium and the Chamber of Commerce (KvK) number in the Netherlands."""
+    number = (organization.get("company_number") or "").strip()
+    if number[:2].isalpha():
+        return "vat"
+    return organization.get("country") or ""
 
 
 def context_for(
@@ -104,6 +116,13 @@ def context_for(
         "subject": content["subject"],
         "ref": content["reference"],
         "window": organization.get("letter_window") or "left",
+        "company_number_label": " ".join(
+            variants.render(
+                f"letters/{language}/_company_number_label.html",
+                {"kind": company_number_kind(organization)},
+                country=organization.get("country", ""),
+            ).split()
+        ),
         "place_date": dates.place_and_date(
             organization.get("place") or organization["city"], letter_date, language
         ),
@@ -129,9 +148,10 @@ def context_for(
 def render_html(
     content: dict[str, Any], *, signed: bool, preview: bool = False, urls: dict | None = None
 ) -> str:
-    return render_to_string(
+    return variants.render(
         template_name(content),
         context_for(content, signed=signed, preview=preview, urls=urls or {}),
+        country=content["organization"].get("country", ""),
     )
 
 

@@ -22,7 +22,7 @@ def demo(db):
 def test_four_organisations_from_the_seeds_with_register_and_staff(demo):
     organizations = {o.slug: o for o in Organization.objects.all()}
     assert set(organizations) == {"openmotics", "ilumen", "maxem", "zensor"}
-    assert organizations["openmotics"].legal_name == "OpenMotics BVBA"
+    assert organizations["openmotics"].legal_name == "OpenMotics BV"  # no BVBA since 2019
     assert organizations["openmotics"].country == "BE"
     assert organizations["maxem"].legal_name == "Cohere Energy Solutions B.V."
     assert organizations["maxem"].time_zone == "Europe/Amsterdam"
