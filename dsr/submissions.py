@@ -63,6 +63,7 @@ def submission_store(
     description: str = "",
     answer_channel: str = AnswerChannel.EMAIL,
     received_at: datetime | None = None,
+    direct_marketing: bool = False,
     files: Sequence[SubmittedFile] = (),
     uploaded_by_subject: bool = False,
     before_commit: Callable[[list[Request]], object] | None = None,
@@ -92,6 +93,7 @@ def submission_store(
                 description=description,
                 answer_channel=answer_channel,
                 received_at=received_at,
+                direct_marketing=direct_marketing,
             )
             checked = [(file, _checked(file, sanitise=uploaded_by_subject)) for file in files]
             for request in requests:

@@ -20,10 +20,9 @@ from accounts.models import Organization, User
 from dsr import audit, deadlines, emails, references
 from dsr.attachments import attachment_destroy
 from dsr.fulfilment import jobs
+from dsr.letters import rules
 from dsr.models import (
     CLOSED_STATUSES,
-    ERASURE_ONLY_GROUNDS,
-    OBJECTION_ONLY_GROUNDS,
     OPEN_STATUSES,
     ActorKind,
     AnswerChannel,
@@ -35,7 +34,6 @@ from dsr.models import (
     IdentityStatus,
     Message,
     Outcome,
-    RefusalGround,
     Request,
     Right,
     Status,
@@ -244,12 +242,15 @@ def submission_create(
     description: str = "",
     answer_channel: str = AnswerChannel.EMAIL,
     received_at: datetime | None = None,
+    direct_marketing: bool = False,
 ) -> list[Request]:
     """Register one submission: one request per right, linked by a submission id.
 
     `received_at` is when the request reached the controller (LEGAL.md: the clock
     starts then, read or not); it defaults to now and may not lie in the future.
     A web request waits for its e-mail confirmation with the clock paused.
+    `direct_marketing`: the objection is to direct marketing (Art. 21(2)), which no ground
+    refuses (Art. 21(3)); it marks the submission's objection request.
     """
     now = timezone.now()
     rights = list(dict.fromkeys(rights))
@@ -262,6 +263,8 @@ def submission_create(
         raise InvalidInput(f"Unknown channel {channel!r}.")
     if answer_channel not in AnswerChannel.values:
         raise InvalidInput(f"Unknown answer channel {answer_channel!r}.")
+    if direct_marketing and Right.OBJECTION not in rights:
+        raise InvalidInput("Only an objection can be an objection to direct marketing.")
     if language not in organization.offered_languages:
         raise InvalidInput(f"{organization.name} does not offer language {language!r}.")
     received_at = received_at or now
@@ -310,6 +313,7 @@ def submission_create(
             paused_since=received_at if unverified else None,
             due_date=due,
             effective_due_date=due,
+            direct_marketing=direct_marketing and right == Right.OBJECTION,
         )
         _record(
             request,
@@ -322,6 +326,7 @@ def submission_create(
                 "language": language,
                 "received_at": received_at,
                 "submission": str(submission_id),
+                **({"direct_marketing": True} if request.direct_marketing else {}),
                 **_dates(request),
             },
             payload={
@@ -598,22 +603,14 @@ def request_complete(
 def request_refuse(
     *, request: Request, ground: str, actor: audit.Actor, explanation: str = ""
 ) -> Request:
-    """Refuse with a ground from the fixed list (LEGAL.md, "Refusal and fees")."""
+    """Refuse with a ground from the fixed list (LEGAL.md, "Refusal and fees") that applies
+    to the request's right (`letters.rules.ground_blocker`, which also says which grounds need
+    an explanation)."""
     request = _lock(request, "refuse", actor)
-    if ground not in RefusalGround.values:
-        raise InvalidInput(f"Unknown refusal ground {ground!r}.")
-    if ground in ERASURE_ONLY_GROUNDS and request.right != Right.ERASURE:
-        raise InvalidInput("An Art. 17(3) ground can only refuse an erasure request.")
-    if ground in OBJECTION_ONLY_GROUNDS and request.right != Right.OBJECTION:
-        raise InvalidInput("Compelling legitimate grounds can only refuse an objection.")
-    if (
-        ground == RefusalGround.IDENTITY_NOT_ESTABLISHED
-        and request.identity_status != IdentityStatus.FAILED
-    ):
-        raise InvalidInput(
-            "Record that identity could not be established before refusing on that ground."
-        )
-    explanation = _text(explanation, "The explanation", required=ground == RefusalGround.OTHER)
+    explanation = _text(explanation, "The explanation", required=False)
+    blocker = rules.ground_blocker(request, ground, explanation=explanation)
+    if blocker:
+        raise InvalidInput(blocker)
     request.refusal_ground = ground
     request.refusal_explanation = explanation
     _close(

@@ -122,6 +122,7 @@ class RequestSerializer(serializers.ModelSerializer):
             "subject_postal_address",
             "subject_customer_number",
             "description",
+            "direct_marketing",
             "allowed_actions",
             "status_page_url",
         ]
@@ -188,6 +189,11 @@ class RequestCreateSerializer(StrictSerializer):
         required=False, allow_blank=True, max_length=100
     )
     description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    direct_marketing = serializers.BooleanField(
+        default=False,
+        help_text="An objection (`right` objection) to direct marketing (Art. 21(2)); no ground "
+        "refuses it (Art. 21(3)).",
+    )
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -1435,3 +1435,12 @@ EXTENSION_REASONS: list[str] = [
     "Your request covers several years of measurement data from more than one device, and we "
     "must check each data set for information about other people before we can send it.",
 ]
+
+# The objections above that are to direct marketing (Art. 21(2)): absolute (Art. 21(3)).
+DIRECT_MARKETING_OBJECTIONS = frozenset(
+    {
+        "Please stop sending me newsletters and product promotions.",
+        "Stuur mij geen nieuwsbrieven en promoties meer.",
+        "Merci de ne plus m'envoyer de newsletters ni de promotions.",
+    }
+)

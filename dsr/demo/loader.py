@@ -414,6 +414,11 @@ def _plans(
                 "description": rng.choice(data.DESCRIPTIONS[language][right]),
                 "answer_channel": AnswerChannel.POST if by_post else AnswerChannel.EMAIL,
             }
+            # An objection to newsletters and promotions is one to direct marketing (Art. 21(3)).
+            subject["direct_marketing"] = (
+                right == Right.OBJECTION
+                and subject["description"] in data.DIRECT_MARKETING_OBJECTIONS
+            )
             plans.append(
                 _plan(
                     organization=organization,
@@ -580,9 +585,9 @@ def _plan(
     elif scenario == "refused":
 
         def refuse(request: Request) -> Request:
-            grounds = REFUSAL_GROUNDS.get(
-                request.right, [RefusalGround.MANIFESTLY_UNFOUNDED, RefusalGround.EXCESSIVE]
-            )
+            grounds = (
+                None if request.direct_marketing else REFUSAL_GROUNDS.get(request.right)
+            ) or [RefusalGround.MANIFESTLY_UNFOUNDED, RefusalGround.EXCESSIVE]
             ground = grounds[request.pk % len(grounds)]
             return workflow.request_refuse(
                 request=request,

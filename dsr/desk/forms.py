@@ -1,8 +1,8 @@
 """Forms of the queue, the request page's actions and the logging of requests.
 
-Forms only check the shape of the input; the rules (what a state allows, which refusal
-ground fits which right, dates of receipt) are `dsr/workflow.py`'s, and its errors are
-shown on the form they came from.
+Forms only check the shape of the input; the rules (what a state allows, dates of receipt)
+are `dsr/workflow.py`'s, which refusal ground fits which right `dsr/letters/rules.py`'s, and
+their errors are shown on the form they came from.
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, Organization, User
 from dsr.attachments import MAX_SIZE, AttachmentRejected, file_check
+from dsr.letters import rules
 from dsr.models import (
-    ERASURE_ONLY_GROUNDS,
-    OBJECTION_ONLY_GROUNDS,
     AnswerChannel,
     Channel,
     EvidenceKind,
     Outcome,
-    RefusalGround,
     Request,
     Right,
 )
@@ -149,15 +147,8 @@ class RefuseForm(VersionedForm):
 
 
 def refusal_grounds_for(request_obj: Request) -> list[tuple[str, str]]:
-    """The grounds that can refuse this right (the workflow checks again)."""
-    grounds = []
-    for value, label in RefusalGround.choices:
-        if value in ERASURE_ONLY_GROUNDS and request_obj.right != Right.ERASURE:
-            continue
-        if value in OBJECTION_ONLY_GROUNDS and request_obj.right != Right.OBJECTION:
-            continue
-        grounds.append((value, label))
-    return grounds
+    """The grounds that can refuse this right (`letters.rules`; the workflow checks again)."""
+    return rules.refusal_grounds(request_obj)
 
 
 class WithdrawForm(VersionedForm):
@@ -247,6 +238,11 @@ class LogRequestForm(forms.Form):
         label=_("Customer number"), max_length=100, required=False
     )
     description = forms.CharField(label=_("What the subject asks"), widget=TEXTAREA, required=False)
+    direct_marketing = forms.BooleanField(
+        label=_("The objection is to direct marketing"),
+        required=False,
+        help_text=_("Art. 21(3): an objection to direct marketing cannot be refused."),
+    )
     answer_channel = forms.ChoiceField(
         label=_("Answer by"),
         choices=AnswerChannel.choices,

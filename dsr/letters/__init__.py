@@ -7,5 +7,6 @@ Modules: `content` (what a letter says, fixed when it is issued), `fetcher` (the
 WeasyPrint reads anything), `render` (HTML and PDF), `signing` (certificates and PAdES),
 `services` (issue, render, send, post: the writes), `stored` (a stored letter read back,
 checked against its sha256), `printing` (print batches), `job_outcomes` (what the
-fulfilment jobs did, for an answer letter), `views`.
+fulfilment jobs did, for an answer letter), `rules` (which letter kind, refusal ground and
+Art. 19 sentence the law allows), `views`.
 """

@@ -12,47 +12,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
+
 from accounts.models import Organization
 from dsr import deadlines
+from dsr.letters import rules
 from dsr.models import (
     Letter,
     LetterKind,
-    Outcome,
     RegisterIncomplete,
     RegisterLine,
     Request,
     Right,
-    Status,
     organization_missing,
     processing_register,
 )
 
-CONFIRMED_OPEN = (Status.IDENTITY_CHECK, Status.IN_PROGRESS, Status.AWAITING_SUBJECT)
 
-
-def available_kinds(request: Request) -> list[str]:
-    """The kinds of letter the request's state allows, in the order a request lives them.
-
-    LEGAL.md, "Form of the answer": the extension notice and the refusal are separate
-    letters from the final answer; a partial refusal goes with a completed request whose
-    outcome is "carried out in part".
-    """
-    if request.minimised_at is not None:
-        return []
-    kinds = []
-    if request.status in CONFIRMED_OPEN:
-        kinds += [LetterKind.ACKNOWLEDGEMENT, LetterKind.INFORMATION_REQUEST]
-    if request.extended_due_date is not None:
-        kinds.append(LetterKind.EXTENSION_NOTICE)
-    if request.status == Status.COMPLETED:
-        kinds.append(LetterKind.ANSWER)
-        if request.outcome == Outcome.PARTIALLY_FULFILLED:
-            kinds.append(LetterKind.PARTIAL_REFUSAL)
-    if request.status == Status.REFUSED:
-        kinds.append(LetterKind.REFUSAL)
-    if request.status == Status.WITHDRAWN:
-        kinds.append(LetterKind.WITHDRAWAL_CONFIRMATION)
-    return [str(kind) for kind in kinds]
+def available_kinds(request: Request, *, now: datetime | None = None) -> list[str]:
+    """The kinds of letter the request allows now: `rules.letter_kinds` decides."""
+    return rules.letter_kinds(request, now=now or timezone.now())
 
 
 def _iso(value: date | None) -> str | None:
@@ -131,7 +110,8 @@ def letter_content(
 
     `fields` is what the officer entered on the compose form (all optional): `note`,
     `information`, `enclosures` (list), `systems` (list of {system, action, legal_ground}),
-    `recipients_told` (list of names), `activity_ids`, `ground`, `explanation`,
+    `recipients_told` (list of names), `not_told_reason`, `activity_ids`, `withheld` (list of
+    {what, ground, reason}: a partial refusal, checked by `rules.withheld_problems`),
     `view_considered` (an automated-decision answer: the subject's view was weighed).
     `previous` is {"version", "letter_date"} of the letter a correction replaces.
     """
@@ -175,10 +155,18 @@ def letter_content(
         "enclosures": [e for e in fields.get("enclosures") or [] if e],
         "systems": list(fields.get("systems") or []),
         "recipients_told": list(fields.get("recipients_told") or []),
-        "ground": fields.get("ground") or "",
-        "explanation": (fields.get("explanation") or "").strip(),
+        "withheld": rules.withheld_items(fields.get("withheld")),
         "previous": previous,
     }
+    if kind == LetterKind.ANSWER and request.right in rules.ART19_RIGHTS:
+        # Art. 19: only what is true about the recipients (rules.art19_facts).
+        content["art19"] = rules.art19_facts(
+            told=content["recipients_told"],
+            register_recipients=organization.recipients.order_by("name").values_list(
+                "name", flat=True
+            ),
+            not_told_reason=fields.get("not_told_reason") or "",
+        )
     if kind == LetterKind.ANSWER and request.right == Right.ACCESS:
         content["register"] = register_content(
             organization, fields.get("activity_ids"), request.language

@@ -10,19 +10,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LetterWindow, Organization
 from dsr import egress
-from dsr.letters import job_outcomes
+from dsr.letters import job_outcomes, rules
 from dsr.models import (
     LetterKind,
     Message,
     ProcessingActivity,
     Recipient,
-    RefusalGround,
     Request,
     Right,
 )
 
 TEXT_LIMIT = 5000
-RECIPIENTS_TOLD_RIGHTS = (Right.ERASURE, Right.RECTIFICATION, Right.RESTRICTION)
+RECIPIENTS_TOLD_RIGHTS = tuple(rules.ART19_RIGHTS)
 ENCLOSURE_RIGHTS = (Right.ACCESS, Right.PORTABILITY)
 
 
@@ -54,6 +53,46 @@ class SystemOutcomeForm(forms.Form):
 
 
 SystemOutcomeFormSet = formset_factory(SystemOutcomeForm, extra=4, max_num=30, absolute_max=30)
+
+
+class WithheldItemForm(forms.Form):
+    """One thing a partial refusal withholds: what, on which ground, and why (Art. 12(4))."""
+
+    what = forms.CharField(
+        label=_("What was not done or not given"), max_length=500, required=False
+    )
+    ground = forms.ChoiceField(label=_("Ground"), required=False, choices=())
+    reason = forms.CharField(
+        label=_("Why the ground applies"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=TEXT_LIMIT,
+    )
+
+    def __init__(self, *args: Any, request_obj: Request, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = [
+            ("", "—"),
+            *rules.refusal_grounds(request_obj, partial=True),
+        ]
+
+
+class BaseWithheldItemFormSet(forms.BaseFormSet):
+    def __init__(self, *args: Any, request_obj: Request, **kwargs: Any) -> None:
+        self.request_obj = request_obj
+        super().__init__(*args, form_kwargs={"request_obj": request_obj}, **kwargs)
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        problems = rules.withheld_problems(self.request_obj, items_from(self))
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+WithheldItemFormSet = formset_factory(
+    WithheldItemForm, formset=BaseWithheldItemFormSet, extra=3, max_num=20, absolute_max=20
+)
 
 
 class LetterForm(forms.Form):
@@ -120,15 +159,14 @@ class LetterForm(forms.Form):
                     list(recipients.filter(name__in=record.recipients_told)) if record else []
                 ),
             )
-        if kind == LetterKind.PARTIAL_REFUSAL:
-            self.fields["ground"] = forms.ChoiceField(
-                label=_("Ground for the part not carried out"),
-                choices=[("", "—"), *RefusalGround.choices],
-                required=False,
-            )
-            self.fields["explanation"] = forms.CharField(
-                label=_("Explanation"),
-                widget=forms.Textarea(attrs={"rows": 3}),
+        if answer and request.right in RECIPIENTS_TOLD_RIGHTS:
+            self.fields["not_told_reason"] = forms.CharField(
+                label=_("Why recipients in the register were not informed (Art. 19)"),
+                help_text=_(
+                    "Printed under the recipients not ticked above, e.g. they never received "
+                    "this person's data, or informing them proved impossible."
+                ),
+                widget=forms.Textarea(attrs={"rows": 2}),
                 required=False,
                 max_length=TEXT_LIMIT,
             )
@@ -137,16 +175,23 @@ class LetterForm(forms.Form):
     def wants_systems(self) -> bool:
         return self.kind == LetterKind.ANSWER and self.request_obj.right == Right.ERASURE
 
-    def letter_fields(self, systems: list[dict[str, str]] | None = None) -> dict[str, Any]:
-        """The cleaned input, in the shape `content.letter_content` takes."""
+    @property
+    def wants_withheld(self) -> bool:
+        return self.kind == LetterKind.PARTIAL_REFUSAL
+
+    def letter_fields(self, items: list[dict[str, str]] | None = None) -> dict[str, Any]:
+        """The cleaned input, in the shape `content.letter_content` takes; `items` are the
+        formset's rows: the systems of an erasure answer or a partial refusal's withheld items."""
         data = self.cleaned_data
         fields: dict[str, Any] = {
             "note": data.get("note", ""),
             "information": data.get("information", ""),
-            "ground": data.get("ground", ""),
-            "explanation": data.get("explanation", ""),
-            "systems": systems or [],
+            "systems": (items or []) if self.wants_systems else [],
         }
+        if self.wants_withheld:
+            fields["withheld"] = items or []
+        if "not_told_reason" in self.fields:
+            fields["not_told_reason"] = data.get("not_told_reason", "")
         if "view_considered" in self.fields:
             fields["view_considered"] = bool(data.get("view_considered"))
         if "enclosures" in self.fields:
@@ -158,6 +203,17 @@ class LetterForm(forms.Form):
         if "recipients_told" in self.fields:
             fields["recipients_told"] = [r.name for r in data.get("recipients_told") or []]
         return fields
+
+
+def items_from(formset: Any) -> list[dict[str, str]]:
+    """The filled-in rows of the compose page's formset (systems, or withheld items)."""
+    if formset is None:
+        return []
+    if isinstance(formset, BaseWithheldItemFormSet):
+        return rules.withheld_items(
+            form.cleaned_data for form in formset.forms if hasattr(form, "cleaned_data")
+        )
+    return systems_from(formset)
 
 
 def systems_from(formset: Any) -> list[dict[str, str]]:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts import access
 from dsr import audit, broker, crypto, emails
-from dsr.letters import render, signing
+from dsr.letters import render, rules, signing
 from dsr.letters.content import available_kinds, letter_draft
 
 # Reading a stored letter lives a layer down (dsr.emails reads them too); callers keep
@@ -122,12 +122,18 @@ def letter_issue(
         if Letter.objects.filter(previous=corrects).exists():
             raise LetterError("This letter was already corrected; correct the newest version.")
         kind = corrects.kind
-    elif kind not in available_kinds(request):
-        raise LetterError("This letter does not fit the request's current state.")
     if request.minimised_at is not None:
         raise LetterError("The request was reduced to statistics; it has no letters any more.")
-
     now = timezone.now()
+    # The letter rules (dsr/letters/rules.py); a correction repairs a letter already issued.
+    blocker = "" if corrects is not None else rules.letter_blocker(request, kind, now=now)
+    if blocker:
+        raise LetterError(blocker)
+    if kind == LetterKind.PARTIAL_REFUSAL:
+        problems = rules.withheld_problems(request, (fields or {}).get("withheld"))
+        if problems:
+            raise LetterError(" ".join(problems))
+
     try:
         content = letter_draft(
             request=request, kind=kind, now=now, fields=fields, corrects=corrects

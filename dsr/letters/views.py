@@ -110,6 +110,8 @@ def _compose_forms(
         formset = forms.SystemOutcomeFormSet(
             data, prefix="systems", initial=None if data else forms.systems_initial(request_obj)
         )
+    elif form.wants_withheld:
+        formset = forms.WithheldItemFormSet(data, prefix="withheld", request_obj=request_obj)
     return form, formset
 
 
@@ -153,7 +155,7 @@ def compose(request: HttpRequest, request_id: int) -> HttpResponse:
         if data is None:
             form_fields = _initial_fields(form, formset)
         else:
-            form_fields = form.letter_fields(forms.systems_from(formset) if formset else None)
+            form_fields = form.letter_fields(forms.items_from(formset))
         try:
             preview = _preview_html(request_obj, kind, form_fields, corrects)
         except RegisterIncomplete as error:
@@ -184,7 +186,7 @@ def _initial_fields(form: forms.LetterForm, formset: Any) -> dict:
         "enclosures": [
             line.strip() for line in (initial.get("enclosures") or "").splitlines() if line.strip()
         ],
-        "systems": [dict(item) for item in (formset.initial or [])] if formset else [],
+        "systems": [dict(item) for item in (formset.initial or [])] if form.wants_systems else [],
     }
     if "activities" in form.fields:
         fields["activity_ids"] = list(initial.get("activities") or [])
@@ -215,7 +217,7 @@ def issue(request: HttpRequest, request_id: int) -> HttpResponse:
             request=request_obj,
             kind=kind,
             actor=actor,
-            fields=form.letter_fields(forms.systems_from(formset) if formset else None),
+            fields=form.letter_fields(forms.items_from(formset)),
             corrects=corrects,
         )
     except services.LetterError as error:

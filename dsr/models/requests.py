@@ -116,6 +116,9 @@ class Request(models.Model):
         blank=True,
         related_name="assigned_requests",
     )
+    # An objection to direct marketing (Art. 21(2)) is absolute (Art. 21(3)): no ground
+    # refuses it (dsr/letters/rules.py). Set when the request is made (desk, API, web form).
+    direct_marketing = models.BooleanField(_("objection to direct marketing"), default=False)
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(_("outcome note"), blank=True)
     refusal_ground = models.CharField(

@@ -101,12 +101,17 @@ class RefusalGround(models.TextChoices):
         "archiving_research",
         _("Archiving, scientific or historical research, statistics (Art. 17(3)(d))"),
     )
-    LEGAL_CLAIMS = "legal_claims", _("Legal claims (Art. 17(3)(e))")
+    LEGAL_CLAIMS = "legal_claims", _("Legal claims (Art. 17(3)(e), 21(1))")
     COMPELLING_GROUNDS = "compelling_grounds", _("Compelling legitimate grounds (Art. 21(1))")
+    RIGHTS_OF_OTHERS = (
+        "rights_of_others",
+        _("Rights and freedoms of others (Art. 15(4), 20(4))"),
+    )
     OTHER = "other", _("Other (explained)")
 
 
-# Grounds that only make sense for some rights (an Art. 17(3) ground answers an erasure).
+# Grounds that only make sense for some rights (an Art. 17(3) ground answers an erasure);
+# which ground applies to which right is decided in dsr/letters/rules.py.
 ERASURE_ONLY_GROUNDS = frozenset(
     {
         RefusalGround.FREEDOM_OF_EXPRESSION,

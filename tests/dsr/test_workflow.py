@@ -469,19 +469,23 @@ def test_complete_needs_a_known_outcome_and_a_note_for_partial(make_request, off
 def test_refusal_ground_must_fit_the_right(make_request, officer_actor, right, ground, ok):
     request = verified(make_request(right=right), officer_actor)
     if ok:
-        request = workflow.request_refuse(request=request, ground=ground, actor=officer_actor)
+        request = workflow.request_refuse(
+            request=request, ground=ground, explanation="The facts.", actor=officer_actor
+        )
         assert request.status == Status.REFUSED
         assert request.events.get(kind=EventKind.REFUSED).data["ground"] == ground
     else:
         with pytest.raises(workflow.InvalidInput):
-            workflow.request_refuse(request=request, ground=ground, actor=officer_actor)
+            workflow.request_refuse(
+                request=request, ground=ground, explanation="The facts.", actor=officer_actor
+            )
         request.refresh_from_db()
         assert request.status == Status.IN_PROGRESS
 
 
 def test_refusal_on_other_ground_needs_an_explanation(make_request, officer_actor):
     request = verified(make_request(), officer_actor)
-    with pytest.raises(workflow.InvalidInput, match="explanation is required"):
+    with pytest.raises(workflow.InvalidInput, match="needs an explanation"):
         workflow.request_refuse(request=request, ground=RefusalGround.OTHER, actor=officer_actor)
     request = workflow.request_refuse(
         request=request,

@@ -53,6 +53,7 @@ def log_request(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     answer_channel=data["answer_channel"],
                     received_at=form.received_at(),
+                    direct_marketing=data["direct_marketing"],
                     files=_files(form),
                     actor=audit.Actor.for_user(request.user),
                 )

@@ -189,7 +189,7 @@ def test_refuse_with_a_ground_that_fits_the_right(desk_client, officer, make_req
     access = make_request(right="access")
     client = desk_client(officer)
     page = client.get(page_url(access)).content.decode()
-    assert "Legal claims (Art. 17(3)(e))" not in page  # only for erasure
+    assert "Legal claims (Art. 17(3)(e), 21(1))" not in page  # only for erasure
     assert 'value="legal_claims"' in client.get(page_url(erasure)).content.decode()
     response = act(client, access, "refuse", {"ground": "legal_claims"})
     assert response.status_code == 400  # tampered: not one of the offered grounds
@@ -204,7 +204,7 @@ def test_refusing_on_other_needs_an_explanation(desk_client, officer, make_reque
     request_obj = make_request()
     response = act(desk_client(officer), request_obj, "refuse", {"ground": "other"})
     assert response.status_code == 400
-    assert b"The explanation is required." in response.content
+    assert b"needs an explanation of why it applies" in response.content
 
 
 def test_complete_with_an_outcome(desk_client, officer, make_request):
@@ -362,3 +362,26 @@ def test_query_count_of_the_page_does_not_grow_with_the_timeline(
         workflow.request_message_subject(request=request_obj, body=f"m {number}", actor=actor)
     with django_assert_max_num_queries(len(short.captured_queries)):
         client.get(page_url(request_obj))
+
+
+def test_an_objection_to_direct_marketing_is_not_refused_on_compelling_grounds(
+    desk_client, officer, make_request
+):
+    """Art. 21(3) (issue 16): the desk does not offer the ground, and refuses it if posted."""
+    request_obj = make_request(right="objection", direct_marketing=True)
+    client = desk_client(officer)
+    page = client.get(page_url(request_obj)).content.decode()
+    assert 'value="compelling_grounds"' not in page
+    assert (
+        'value="compelling_grounds"'
+        in client.get(page_url(make_request(right="objection"))).content.decode()
+    )
+    response = act(
+        client,
+        request_obj,
+        "refuse",
+        {"ground": "compelling_grounds", "explanation": "We need the newsletter revenue."},
+    )
+    assert response.status_code == 400
+    request_obj.refresh_from_db()
+    assert request_obj.status == Status.IDENTITY_CHECK

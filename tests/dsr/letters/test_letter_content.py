@@ -116,7 +116,10 @@ def test_dutch_organisation_names_the_autoriteit_persoonsgegevens(
         actor=actor,
     )
     request = workflow.request_refuse(
-        request=request, ground="manifestly_unfounded", explanation="", actor=actor
+        request=request,
+        ground="manifestly_unfounded",
+        explanation="The same request, the fifth time this week.",
+        actor=actor,
     )
     letter = issue_and_render(request, LetterKind.REFUSAL, outsider)
     text = pdf_text(services.letter_read(letter))
@@ -196,6 +199,14 @@ def test_every_kind_renders_in_every_language(
             {"system": "Invoices", "action": "kept", "legal_ground": "Accounting law"},
         ]
         fields["recipients_told"] = ["Cloud hosting (EU)"]
+    if kind == LetterKind.PARTIAL_REFUSAL:
+        fields["withheld"] = [
+            {
+                "what": "Invoices were not erased.",
+                "ground": "legal_obligation",
+                "reason": "Accounting law: seven years.",
+            }
+        ]
     letter = issue_and_render(request, kind, officer, **fields)
     text = pdf_text(services.letter_read(letter))
     assert PLACE_DATE[language] in text
@@ -209,6 +220,7 @@ def test_every_kind_renders_in_every_language(
             assert line in text
     if kind == LetterKind.PARTIAL_REFUSAL:
         assert "Invoices were not erased." in text
+        assert "Accounting law: seven years." in text
         for line in BE_AUTHORITY[language]:
             assert line in text
     if kind == LetterKind.ANSWER and right == Right.ERASURE:

@@ -87,7 +87,7 @@ EXPECTED = {
         ["Legal obligation or public task (Art. 17(3)(b))", "1"],
         ["Public interest in public health (Art. 17(3)(c))", "0"],
         ["Archiving, scientific or historical research, statistics (Art. 17(3)(d))", "0"],
-        ["Legal claims (Art. 17(3)(e))", "0"],
+        ["Legal claims (Art. 17(3)(e), 21(1))", "0"],
         ["Compelling legitimate grounds (Art. 21(1))", "0"],
         ["Other (explained)", "0"],
         ["Total", "2"],
