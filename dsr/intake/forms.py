@@ -146,6 +146,11 @@ class SubmissionForm(UploadForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one right.")},
     )
+    direct_marketing = forms.BooleanField(
+        label=_("My objection is to direct marketing (newsletters, promotions, advertising)"),
+        required=False,
+        help_text=_("Then we stop: an objection to direct marketing is never refused."),
+    )
     subject_name = forms.CharField(
         label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -223,6 +228,11 @@ class SubmissionForm(UploadForm):
             self.add_error(
                 "subject_postal_address",
                 gettext("Give your postal address if you want the answer by post."),
+            )
+        if cleaned.get("direct_marketing") and Right.OBJECTION not in (cleaned.get("rights") or []):
+            self.add_error(
+                "direct_marketing",
+                gettext("Tick the objection too: direct marketing is what you object to."),
             )
         return cleaned
 

@@ -105,6 +105,7 @@ def submission_receive(
     subject_postal_address: str = "",
     description: str = "",
     answer_channel: str,
+    direct_marketing: bool = False,
     documents: Sequence[CheckedFile] = (),
 ) -> list[Request]:
     """Register a web submission, store its identity documents, mail the confirmation link.
@@ -125,6 +126,7 @@ def submission_receive(
         subject_postal_address=subject_postal_address,
         description=description,
         answer_channel=answer_channel,
+        direct_marketing=direct_marketing,
         files=[
             SubmittedFile(content=document, name=document.name, kind=AttachmentKind.IDENTITY_PROOF)
             for document in documents

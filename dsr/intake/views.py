@@ -199,6 +199,7 @@ def submission_form(request: HttpRequest, organization_slug: str) -> HttpRespons
             subject_postal_address=data["subject_postal_address"],
             description=data["description"],
             answer_channel=data["answer_channel"],
+            direct_marketing=data["direct_marketing"],
             documents=data.get("documents") or [],
         )
     except workflow.InvalidInput as invalid:

@@ -240,3 +240,18 @@ def test_the_logo_is_served_from_the_site_itself_and_only_as_a_raster_image(clie
 
     organization.logo.save("logo.svg", ContentFile(b"<svg onload='alert(1)'/>"), save=True)
     assert client.get("/openmotics/logo/").status_code == 404  # SVG can carry scripts
+
+
+def test_an_objection_to_direct_marketing_is_marked_as_such(client, organization, filled_form):
+    """Art. 21(3) (issue 16): the subject says the objection is to direct marketing."""
+    data = filled_form(organization, rights=["access"], direct_marketing="on")
+    response = client.post("/openmotics/request/", data)
+    assert response.status_code == 400
+    assert "Tick the objection too" in response.content.decode()
+    assert not Request.objects.exists()
+
+    data = filled_form(organization, rights=["objection", "access"], direct_marketing="on")
+    assert client.post("/openmotics/request/", data).status_code == 302
+    objection = Request.objects.get(right=Right.OBJECTION)
+    assert objection.direct_marketing
+    assert not Request.objects.get(right=Right.ACCESS).direct_marketing
