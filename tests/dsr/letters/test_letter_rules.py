@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from letter_helpers import issue, issue_and_render, make_state, pdf_text
+from django.urls import reverse
+from letter_helpers import issue, issue_and_render, make_state, pdf_text, verify_session
 
 from dsr import workflow
 from dsr.letters import forms, rules, services
-from dsr.models import IdentityStatus, LetterKind, Outcome, Request, Right, Status
+from dsr.models import IdentityStatus, Letter, LetterKind, Outcome, Request, Right, Status
 from tests.builders import verified
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -394,3 +395,40 @@ def test_a_rectification_done_in_part_does_not_say_as_you_asked(
     text = pdf_text(services.letter_read(letter))
     assert "as you asked" not in text
     assert "in part" in text
+
+
+def withheld_post(rows: list[dict]) -> dict:
+    data = {
+        "kind": LetterKind.PARTIAL_REFUSAL,
+        "withheld-TOTAL_FORMS": str(len(rows)),
+        "withheld-INITIAL_FORMS": "0",
+    }
+    for number, row in enumerate(rows):
+        data.update({f"withheld-{number}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_the_compose_page_takes_withheld_items_and_refuses_a_ground_that_does_not_fit(
+    client, make_request, officer, officer_actor
+):
+    request = make_state(
+        make_request, officer_actor, right=Right.ACCESS, state="partial", language="en"
+    )
+    verify_session(client, officer)
+    url = reverse("letters:issue", args=[request.pk])
+    page = client.get(
+        reverse("letters:compose", args=[request.pk]) + "?kind=partial_refusal"
+    ).content.decode()
+    assert 'value="rights_of_others"' in page and 'value="legal_obligation"' not in page
+
+    response = client.post(url, withheld_post([{**INVOICES_KEPT}]))
+    assert response.status_code == 200  # shown again: not one of the offered grounds
+    assert not Letter.objects.exists()
+    response = client.post(url, withheld_post([{"what": "", "ground": "", "reason": ""}]))
+    assert "at least one withheld item" in response.content.decode()
+    assert not Letter.objects.exists()
+
+    camera = {"what": "Camera images", "ground": "rights_of_others", "reason": "Neighbours."}
+    response = client.post(url, withheld_post([camera, {"what": "", "ground": "", "reason": ""}]))
+    assert response.status_code == 302
+    assert Letter.objects.get().content["withheld"] == [camera]
