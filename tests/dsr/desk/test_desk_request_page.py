@@ -371,6 +371,7 @@ def test_an_objection_to_direct_marketing_is_not_refused_on_compelling_grounds(
     request_obj = make_request(right="objection", direct_marketing=True)
     client = desk_client(officer)
     page = client.get(page_url(request_obj)).content.decode()
+    assert "to direct marketing: never refused (Art. 21(3))" in page
     assert 'value="compelling_grounds"' not in page
     assert (
         'value="compelling_grounds"'
