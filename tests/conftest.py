@@ -127,7 +127,12 @@ def make_organization(**overrides: object) -> Organization:
     values.update(overrides)
     # The place letters are dated from, in each offered language (DSR issue 16).
     values.setdefault(
-        "texts", {language: {"place": values["city"]} for language in values["offered_languages"]}
+        "texts",
+        {
+            language: {"place": values["city"]}
+            for language in values["offered_languages"]
+            if language != values["default_language"]
+        },
     )
     return Organization.objects.create(**values)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
@@ -29,6 +30,74 @@ class ListField(forms.CharField):
         text = super().clean(value) or ""
         items = [item.strip() for line in text.splitlines() for item in line.split(",")]
         return [item for item in items if item][:100]
+
+
+class TextsPerLanguage:
+    """Texts edited side by side, one column per offered language (issue 16).
+
+    The model's own fields hold the organisation's default language; a field
+    `<name>__<language>` per other offered language holds the rest, saved into the row's
+    `texts` JSON. Other languages may stay empty here: a letter in a language a text is
+    missing in is refused when it is issued, naming what to fill in."""
+
+    translated: tuple[str, ...] = ()
+    fields: dict[str, forms.Field]
+    instance: Any
+    cleaned_data: dict[str, Any]
+
+    def add_language_fields(self, organization: Organization) -> None:
+        default = organization.default_language
+        self.languages = [default] + [
+            language for language in organization.offered_languages or [] if language != default
+        ]
+        texts = self.instance.texts or {}
+        for name in self.translated:
+            base = self.fields[name]
+            for language in self.languages[1:]:
+                field = copy.deepcopy(base)
+                field.required = False
+                field.disabled = False
+                field.help_text = ""
+                field.label = f"{base.label} ({Language(language).label})"
+                field.initial = (texts.get(language) or {}).get(name)
+                self.fields[f"{name}__{language}"] = field
+
+    def texts_cleaned(self) -> dict[str, Any]:
+        """The row's `texts` with this form's columns put in (empty ones left out)."""
+        texts = {language: dict(entry) for language, entry in (self.instance.texts or {}).items()}
+        for language in self.languages[1:]:
+            entry = texts.setdefault(language, {})
+            for name in self.translated:
+                value = self.cleaned_data.get(f"{name}__{language}")
+                value = [item for item in value if item] if isinstance(value, list) else value
+                if isinstance(value, str):
+                    value = value.strip()
+                if value:
+                    entry[name] = value
+                else:
+                    entry.pop(name, None)
+            if not entry:
+                del texts[language]
+        return texts
+
+    def language_rows(self) -> list[tuple[str, list[Any]]]:
+        """(label, the bound field of each language) per translated text: the table."""
+        return [
+            (
+                self.fields[name].label,
+                [self[name]] + [self[f"{name}__{language}"] for language in self.languages[1:]],
+            )
+            for name in self.translated
+        ]
+
+    def language_labels(self) -> list[str]:
+        return [str(Language(language).label) for language in self.languages]
+
+    def plain_fields(self) -> list[Any]:
+        translated = set(self.translated) | {
+            f"{name}__{language}" for name in self.translated for language in self.languages
+        }
+        return [field for field in self.visible_fields() if field.name not in translated]
 
 
 class OrganizationForm(forms.ModelForm):
@@ -76,7 +145,27 @@ def _check_image(upload: Any) -> Any:
     return upload
 
 
-class SignatoryForm(forms.ModelForm):
+class SignatoryForm(TextsPerLanguage, forms.ModelForm):
+    # The place a letter is dated from: the city in the default language ("Brussel"),
+    # its name in each other language ("Bruxelles", "Brussels").
+    place = forms.CharField(
+        label=_("Place letters are dated from"),
+        required=False,
+        disabled=True,
+        help_text=_("In the default language, the organisation's city"),
+    )
+    translated = ("signatory_title", "place")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["place"].initial = self.instance.city
+        self.add_language_fields(self.instance)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.instance.texts = self.texts_cleaned()
+        return cleaned
+
     class Meta:
         model = Organization
         fields = ["signatory_name", "signatory_title", "signature_image", "logo"]
@@ -120,16 +209,38 @@ class OwnedForm(forms.ModelForm):
             self._update_errors(exc)
 
 
-class RecipientForm(OwnedForm):
+class RegisterTexts(TextsPerLanguage, OwnedForm):
+    """A register row: its texts in each offered language, side by side."""
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, organization=organization, **kwargs)
+        self.add_language_fields(organization)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.instance.texts = self.texts_cleaned()
+        return cleaned
+
+
+class RecipientForm(RegisterTexts):
     data_categories = ListField(label=_("Data categories received"), required=False)
+    translated = ("purpose", "data_categories")
 
     class Meta:
         model = Recipient
         fields = ["name", "kind", "purpose", "contact_email", "country", "data_categories"]
 
 
-class ProcessingActivityForm(OwnedForm):
+class ProcessingActivityForm(RegisterTexts):
     data_categories = ListField(label=_("Categories of personal data"))
+    translated = (
+        "name",
+        "purpose",
+        "data_categories",
+        "retention",
+        "source",
+        "automated_decision_logic",
+    )
 
     class Meta:
         model = ProcessingActivity
