@@ -273,6 +273,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE  # crontab entries below are in the desk's zone
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How often beat sweeps webhook deliveries whose task was lost, and how overdue a delivery
+# must be to count as lost (as for mails: 5 minutes). One the broker never took is sent by
+# the next sweep, and every sweep runs at once when the broker is back (dsr/broker.py).
+WEBHOOK_SWEEP_SECONDS = envint("DSR_WEBHOOK_SWEEP_SECONDS", 300, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {
         "task": "dsr.tasks.reminder_sweep",
@@ -288,7 +292,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-lost-webhooks": {
         "task": "dsr.tasks.webhook_sweep",
-        "schedule": envint("DSR_WEBHOOK_SWEEP_SECONDS", 300, minimum=10),
+        "schedule": WEBHOOK_SWEEP_SECONDS,
     },
     "render-lost-letters": {
         "task": "dsr.tasks.letter_sweep",

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,9 @@ WAITING = _(
 )
 
 _paused_until = 0.0
+# A publish failed in this process and none has succeeded since: the first that does sends
+# every sweep at once (`sweeps_send`), so what waited goes out now, not at beat's next round.
+_outage = False
 
 
 def unreachable() -> bool:
@@ -68,7 +72,7 @@ def enqueue(
 ) -> bool:
     """Publish the task named `task_name` (e.g. "dsr.tasks.letter_render") with `args`;
     False (and `on_unreachable()`) when the broker is unreachable."""
-    global _paused_until
+    global _paused_until, _outage
     if unreachable():
         log.info("broker paused: %s%s left for the sweep", task_name, args)
     else:
@@ -76,8 +80,12 @@ def enqueue(
             current_app.send_task(task_name, args, countdown=countdown)
         except Exception:  # any transport error: the row stays queued, the sweep retries
             _paused_until = time.monotonic() + PAUSE_SECONDS
+            _outage = True
             log.warning("could not enqueue %s%s; the sweep will", task_name, args, exc_info=True)
         else:
+            if _outage:
+                _outage = False
+                sweeps_send()
             return True
     if on_unreachable is not None:
         try:
@@ -85,3 +93,22 @@ def enqueue(
         except Exception:  # a note for the page only; never fail the caller for it
             log.warning("could not mark %s%s as waiting", task_name, args, exc_info=True)
     return False
+
+
+def recovery_sweeps() -> list[str]:
+    """The names of beat's sweeps (settings.CELERY_BEAT_SCHEDULE): each finds its own
+    lost work in the database, and running one again does nothing twice."""
+    schedule = settings.CELERY_BEAT_SCHEDULE.values()
+    return sorted({entry["task"] for entry in schedule if entry["task"].endswith("_sweep")})
+
+
+def sweeps_send() -> None:
+    """The broker is back: run every sweep now rather than at beat's next round (up to a
+    sweep interval later). Never raises; beat's round comes anyway."""
+    for task_name in recovery_sweeps():
+        try:
+            current_app.send_task(task_name)
+        except Exception:
+            log.warning("could not send the sweeps; beat will", exc_info=True)
+            return
+    log.info("broker back: sweeps sent")

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import task_prerun
-from django.conf import settings
+from django.db import close_old_connections
 
 from accounts.models import Organization, User
 from dsr import audit, broker, emails, reminders, retention
@@ -26,6 +26,8 @@ from dsr.letters import printing
 from dsr.letters import services as letter_services
 
 log = logging.getLogger(__name__)
+# A database that dropped the connection is usually back within seconds (a restart).
+DATABASE_RETRY_SECONDS = 5
 
 
 @task_prerun.connect(dispatch_uid="dsr_broker_reachable")
@@ -178,21 +180,39 @@ def package_purge() -> int:
 
 
 @shared_task(bind=True, max_retries=8)
-def webhook_deliver(self, delivery_id: int) -> None:
-    """POST one webhook delivery; retry with back-off until delivered or given up."""
-    if not webhooks.deliver(delivery_id):
-        base = settings.WEBHOOK_RETRY_SECONDS
-        raise self.retry(countdown=min(3600, base * 2**self.request.retries))
+def webhook_deliver(self, delivery_id: int, outcome: dict | None = None) -> None:
+    """POST one webhook delivery; retry with back-off until delivered or given up.
+
+    A database that drops the connection is retried too, on a new connection: before the
+    POST nothing was sent; after it, the retry carries the POST's `outcome` and only
+    records it, so the receiver is not sent the delivery again."""
+    try:
+        if outcome is not None:
+            done = webhooks.outcome_record(delivery_id, **outcome)
+        else:
+            done = webhooks.deliver(delivery_id)
+    except webhooks.OutcomeNotRecorded as lost:
+        close_old_connections()
+        raise self.retry(
+            kwargs={"outcome": lost.outcome}, countdown=DATABASE_RETRY_SECONDS
+        ) from lost
+    except webhooks.DATABASE_ERRORS as exc:
+        close_old_connections()
+        raise self.retry(exc=exc, countdown=DATABASE_RETRY_SECONDS) from exc
+    if not done:
+        raise self.retry(countdown=webhooks.retry_in(self.request.retries + 1))
 
 
 @shared_task
-def webhook_sweep(older_than_seconds: int = 900) -> int:
-    """Re-enqueue deliveries whose task was lost (receivers dedupe on X-DSR-Delivery)."""
-    count = 0
-    for delivery_id in webhooks.pending(older_than_seconds).values_list("pk", flat=True)[:500]:
+def webhook_sweep(older_than_seconds: int | None = None) -> int:
+    """Re-enqueue deliveries whose task was lost: the broker never took it, or its attempt
+    is overdue by a sweep interval (settings.WEBHOOK_SWEEP_SECONDS). A delivery another
+    worker is at is not sent twice (the attempt is claimed); receivers dedupe on
+    X-DSR-Delivery all the same."""
+    delivery_ids = webhooks.lost_take(older_than_seconds)
+    for delivery_id in delivery_ids:
         webhook_deliver.delay(delivery_id)
-        count += 1
-    return count
+    return len(delivery_ids)
 
 
 # --- The signed register PDF (dsr/desk/reports/exports.py) -------------------------------------

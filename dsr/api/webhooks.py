@@ -25,7 +25,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 Topic = WebhookEndpoint.Topic
 TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 8
+# A connection the database dropped (a restart, a failover): the task tries again.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 # A receiver answers with a status; its body is read (bounded) and not kept.
 MAX_ANSWER_BYTES = 1024 * 1024
 
@@ -202,21 +205,68 @@ def _on_event(sender: type, instance: Event, created: bool, **kwargs: Any) -> No
 
 
 def _enqueue(delivery_id: int) -> None:
-    broker.enqueue("dsr.tasks.webhook_deliver", delivery_id)  # broker down: the sweep picks it up
+    """Hand the delivery to the worker; when the broker cannot take it, the row says so
+    (`next_attempt_at` empty) and the next sweep sends it, however young."""
+    broker.enqueue(
+        "dsr.tasks.webhook_deliver",
+        delivery_id,
+        on_unreachable=lambda: WebhookDelivery.objects.filter(pk=delivery_id).update(
+            next_attempt_at=None
+        ),
+    )
+
+
+class OutcomeNotRecorded(Exception):
+    """The POST was made, and the database dropped the connection before its outcome was
+    stored: the task records `outcome` again later and never POSTs the delivery again."""
+
+    def __init__(self, outcome: dict[str, Any]) -> None:
+        super().__init__(f"outcome of attempt {outcome['attempt']} not recorded")
+        self.outcome = outcome
+
+
+def retry_in(attempt: int) -> int:
+    """Seconds from a failed attempt to the next: the back-off (settings.py)."""
+    return min(3600, settings.WEBHOOK_RETRY_SECONDS * 2 ** max(0, attempt - 1))
 
 
 def deliver(delivery_id: int) -> bool:
-    """POST one delivery. True when delivered (or already done); False to retry later.
+    """POST one delivery. True when delivered (or already done, or given up, or another
+    worker holds this attempt); False to retry later.
+
+    The attempt is recorded and committed before the POST, as a claim on the attempt's
+    number: of two workers at the same delivery (a late retry and a sweep's message) one
+    POSTs. A database error before the POST sends nothing; one after it raises
+    `OutcomeNotRecorded`, so only the outcome is stored again. The delivery's id, sent as
+    X-DSR-Delivery, is the same at every attempt: receivers dedupe on it.
 
     The address is checked again now (and the connection pinned to it); a refusal is
     recorded by its class and counts as an attempt, like an endpoint that does not answer."""
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.delivered_at or delivery.failed_at:
         return True
+    attempt = delivery.attempts + 1
+    due = timezone.now() + timedelta(seconds=TIMEOUT_SECONDS + retry_in(attempt))
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery.pk,
+        attempts=delivery.attempts,
+        delivered_at__isnull=True,
+        failed_at__isnull=True,
+    ).update(attempts=attempt, next_attempt_at=due)
+    if not claimed:
+        return True  # another worker made this attempt; its task retries if it fails
+    code, error = _post(delivery)
+    outcome = {"attempt": attempt, "code": code, "error": error}
+    try:
+        return outcome_record(delivery_id, **outcome)
+    except DATABASE_ERRORS as exc:
+        raise OutcomeNotRecorded(outcome) from exc
+
+
+def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     endpoint = delivery.endpoint
     body = delivery.body.encode()
     secret = crypto.decrypt(bytes(endpoint.secret)).decode()
-    code, error = None, ""
     try:
         response = egress.request(
             "POST",
@@ -234,30 +284,46 @@ def deliver(delivery_id: int) -> bool:
             schemes=_schemes(),
         )
     except egress.TooLarge:
-        error = "the answer was too large"
+        return None, "the answer was too large"
     except egress.EgressError as exc:
-        error = str(exc)
-    else:
-        code = response.status
-        if not 200 <= code < 300:
-            error = egress.status_text(response)
-    delivery.attempts += 1
-    delivery.response_code = code
-    delivery.last_error = error
+        return None, str(exc)
+    if not 200 <= response.status < 300:
+        return response.status, egress.status_text(response)
+    return response.status, ""
+
+
+def outcome_record(delivery_id: int, *, attempt: int, code: int | None, error: str) -> bool:
+    """Store what attempt number `attempt` got; True when nothing is left to do."""
     ok = code is not None and 200 <= code < 300
+    given_up = not ok and attempt >= MAX_ATTEMPTS
+    changes: dict[str, Any] = {"response_code": code, "last_error": error}
     if ok:
-        delivery.delivered_at = timezone.now()
-    elif delivery.attempts >= MAX_ATTEMPTS:
-        delivery.failed_at = timezone.now()
-    delivery.save(
-        update_fields=["attempts", "response_code", "last_error", "delivered_at", "failed_at"]
-    )
-    return ok or delivery.failed_at is not None
+        changes["delivered_at"] = timezone.now()
+    elif given_up:
+        changes["failed_at"] = timezone.now()
+    WebhookDelivery.objects.filter(
+        pk=delivery_id, delivered_at__isnull=True, failed_at__isnull=True
+    ).update(**changes)
+    return ok or given_up
 
 
-def pending(older_than_seconds: int = 300):
-    """Deliveries neither delivered nor given up whose task seems lost."""
+def pending(older_than_seconds: int | None = None):
+    """Deliveries neither delivered nor given up whose task seems lost: the broker never
+    took it, or its attempt is overdue by more than `older_than_seconds` (by default the
+    sweep's interval, settings.WEBHOOK_SWEEP_SECONDS, as for mails)."""
+    if older_than_seconds is None:
+        older_than_seconds = settings.WEBHOOK_SWEEP_SECONDS
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return WebhookDelivery.objects.filter(
-        delivered_at__isnull=True, failed_at__isnull=True, created_at__lt=cutoff
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=cutoff),
+        delivered_at__isnull=True,
+        failed_at__isnull=True,
     )
+
+
+def lost_take(older_than_seconds: int | None = None, *, limit: int = 500) -> list[int]:
+    """The sweep's share: pending deliveries, marked as handed over now (so the next sweep
+    leaves them to this one's messages unless those are lost too)."""
+    ids = list(pending(older_than_seconds).order_by("pk").values_list("pk", flat=True)[:limit])
+    WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
+    return ids

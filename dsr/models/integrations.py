@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
@@ -26,6 +27,20 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class FormSubmission(models.Model):
+    """A desk form that was sent (its one-time token) and where its result is: the same form
+    sent again (a double click, a retry after an error page) lands there instead of doing
+    its work twice (dsr/desk/once.py)."""
+
+    token = models.UUIDField(unique=True)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    result_url = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"form {self.token}"
 
 
 class WebhookEndpoint(models.Model):
@@ -73,13 +88,17 @@ class WebhookDelivery(models.Model):
     last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    # When the worker should next be at it: set when the delivery is made, and before each
+    # POST to when its retry is due should it fail. Empty when the broker could not take the
+    # task: the next sweep sends it whatever its age (dsr/api/webhooks.py, `pending`).
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            # The recovery sweep: deliveries neither delivered nor given up.
+            # The recovery sweep: deliveries neither delivered nor given up, by when due.
             models.Index(
-                fields=["created_at"],
+                fields=["next_attempt_at"],
                 name="webhook_pending",
                 condition=Q(delivered_at__isnull=True, failed_at__isnull=True),
             ),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from dsr import audit, workflow
 from dsr.desk.access import desk_view
 from dsr.desk.forms import LogRequestForm
+from dsr.desk.once import once
 from dsr.models import AttachmentKind
 from dsr.submissions import SubmittedFile, SubmittedFileRejected, submission_store
 
@@ -32,6 +33,7 @@ def _files(form: LogRequestForm) -> list[SubmittedFile]:
 
 @require_http_methods(["GET", "POST"])
 @desk_view(act=True)
+@once  # a double submit (or a resend after an error page) logs one request
 def log_request(request: HttpRequest) -> HttpResponse:
     organization = request.desk.organization
     form = LogRequestForm(request.POST or None, request.FILES or None, organization=organization)
