@@ -3,6 +3,7 @@
 from csp.decorators import csp_update
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -13,6 +14,7 @@ router = SimpleRouter()
 router.register("requests", RequestViewSet, basename="request")
 
 
+@csrf_exempt  # a POST to no address is a 404 too, not a CSRF page
 def not_found(request: HttpRequest) -> JsonResponse:
     """Any other address under /api/ is a 404 in the API's error shape, not an HTML page."""
     return JsonResponse(error_body("not_found", "No such address in the API."), status=404)
@@ -35,5 +37,5 @@ urlpatterns = [
         name="docs",
     ),
     # Last, and only for addresses ending in "/", so APPEND_SLASH still redirects the others.
-    re_path(r"^.*/$", not_found),
+    re_path(r"^[\s\S]*/$", not_found),
 ]

@@ -39,6 +39,8 @@ ERRORS = {
     403: OpenApiResponse(s.ErrorSerializer, description="Not allowed (e.g. a read-only token)"),
     404: OpenApiResponse(s.ErrorSerializer, description="No such request in your organisation"),
     409: OpenApiResponse(s.ErrorSerializer, description="Not allowed in the current state"),
+    413: OpenApiResponse(s.ErrorSerializer, description="Body larger than 2.5 MB"),
+    415: OpenApiResponse(s.ErrorSerializer, description="Not JSON, or an unknown charset"),
     429: OpenApiResponse(s.ErrorSerializer, description="Too many requests; see Retry-After"),
 }
 READ_ERRORS = {code: ERRORS[code] for code in (401, 404, 429)}
@@ -50,7 +52,10 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 # The view (DRF's `self.action`) -> the workflow action it performs.
 WORKFLOW_ACTION_OF = {url.replace("-", "_"): name for name, url in s.API_ACTIONS.items()}
-ACTION_RESPONSES = {200: s.RequestSerializer, **_errors(400, 401, 403, 404, 409, 429)}
+ACTION_RESPONSES = {
+    200: s.RequestSerializer,
+    **_errors(400, 401, 403, 404, 409, 413, 415, 429),
+}
 
 
 class RequestCursor(CursorPagination):
@@ -60,6 +65,19 @@ class RequestCursor(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request: ApiRequest) -> int:
+        """`page_size` is one whole number from 1 to 200, or absent; anything else is a 400
+        (DRF would quietly use the default)."""
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        if len(values) != 1 or not values[0].isascii() or not values[0].isdigit():
+            raise ValidationError({"page_size": ["A whole number from 1 to 200."]})
+        size = int(values[0])
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError({"page_size": ["A whole number from 1 to 200."]})
+        return size
 
 
 def actor_of(request: ApiRequest) -> audit.Actor:
@@ -138,7 +156,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses={
             201: s.RequestSerializer,
             200: s.RequestSerializer,
-            **_errors(400, 401, 403, 429),
+            **_errors(400, 401, 403, 413, 415, 429),
         },
         examples=[
             OpenApiExample(
