@@ -29,6 +29,7 @@ from dsr.desk.access import allow_methods, desk_view
 from dsr.desk.actions import ACTIONS, fill_template, offered
 from dsr.desk.badges import due_badge
 from dsr.desk.forms import request_version
+from dsr.desk.once import once
 from dsr.desk.timeline import timeline
 from dsr.models import AttachmentKind, Request
 
@@ -113,6 +114,7 @@ def request_page(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @desk_view
+@once  # a double submit (or a resend after an error page) acts once: one message, one mail
 def request_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     """Validate the action's form, call the workflow, and come back to the page.
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from dsr.models import Request
+from django.urls import reverse
+
+from dsr.models import Message, OutboundEmail, Request
 from tests.dsr.desk.test_desk_log_request import LOG, form
 
 
@@ -33,3 +35,20 @@ def test_a_refused_form_can_be_corrected_and_sent_with_its_token(desk_client, of
     assert refused.status_code == 400 and not Request.objects.exists()
     assert client.post(LOG, form(form_once=token)).status_code == 302
     assert Request.objects.count() == 1
+
+
+def test_a_message_sent_twice_from_the_request_page_is_sent_once(
+    desk_client, officer, make_request
+):
+    """Writing to the subject is not tied to the page's version: without the token, a double
+    click wrote twice and mailed the subject twice."""
+    request_obj = make_request()
+    client = desk_client(officer)
+    page = f"/desk/requests/{request_obj.reference}/"
+    token = _token(client.get(page).content)
+    url = reverse("desk:request_message", args=[request_obj.reference])
+    first = client.post(url, {"body": "We are on it.", "form_once": token})
+    again = client.post(url, {"body": "We are on it.", "form_once": token})
+    assert first.status_code == again.status_code == 302
+    assert Message.objects.filter(request=request_obj).count() == 1
+    assert OutboundEmail.objects.filter(request=request_obj).count() == 1
