@@ -193,6 +193,30 @@ CORPUS += [
 ]
 
 
+# The codes docs/API.md ("What the API reads") promises for some of the cases.
+EXPECTED_CODES = {
+    "surrogate-key": "malformed",
+    "surrogate-value": "malformed",
+    "surrogate-raw-bytes": "malformed",
+    "deep-arrays-1000": "malformed",
+    "deep-in-field-40": "malformed",
+    "duplicate-keys": "malformed",
+    "nan": "malformed",
+    "huge-float": "malformed",
+    "huge-integer": "malformed",
+    "utf8-bom": "malformed",
+    "trailing-garbage": "malformed",
+    "null-top-level": "invalid",
+    "array-top-level": "invalid",
+    "number-as-text": "invalid",
+    "nul-in-text": "invalid",
+    "line-separator-in-text": "invalid",
+    "unknown-charset": "unsupported_media_type",
+    "text-plain": "unsupported_media_type",
+    "three-megabytes": "too_large",
+}
+
+
 @pytest.fixture
 def write_token(organization, manager):
     return api_token_create(organization=organization, name="App", scope="write",
@@ -256,6 +280,8 @@ def test_a_hostile_body_is_refused_in_the_error_shape(
         assert response.status_code == 415, error
     if case in ("number-as-text", "integer-as-text", "boolean-as-text", "list-as-text"):
         assert endpoint.text_field in error["error"]["fields"], error
+    if case in EXPECTED_CODES:
+        assert error["error"]["code"] == EXPECTED_CODES[case], error
 
 
 def test_a_declared_known_charset_is_read(api: APIClient):
@@ -327,3 +353,20 @@ def test_a_body_over_the_limit_gets_a_json_413_over_a_real_connection(live_serve
     assert response.getheader("Content-Type").startswith("application/json")
     assert json.loads(content)["error"]["code"] == "too_large"
     assert stored() == before
+
+
+def test_the_renderer_escapes_what_utf8_cannot_encode():
+    """A string from elsewhere (not a body: those are refused) still renders, as valid JSON."""
+    from dsr.api.renderers import SafeJSONRenderer
+
+    rendered = SafeJSONRenderer().render({"error": {"code": "x", "message": "a\ud800b \u00e9"}})
+    assert json.loads(rendered)["error"]["message"] == "a\ud800b \u00e9"
+    assert SafeJSONRenderer().render({"name": "Ren\u00e9"}) == '{"name":"Ren\u00e9"}'.encode()
+
+
+def test_the_schema_states_the_received_at_format(api: APIClient):
+    schema = api.get("/api/schema/?format=json").json()
+    create = schema["components"]["schemas"]["RequestCreateRequest"]
+    received_at = create["properties"]["received_at"]
+    assert received_at["format"] == "date-time"
+    assert received_at["pattern"].endswith("([Zz]|[+-][0-9]{2}:[0-9]{2})$")
