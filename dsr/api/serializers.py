@@ -175,20 +175,21 @@ class RequestCreateSerializer(StrictSerializer):
     answer_channel = serializers.ChoiceField(
         choices=AnswerChannel.choices, default=AnswerChannel.EMAIL
     )
-    received_at = serializers.DateTimeField(
+    received_at = Rfc3339DateTimeField(
         required=False,
         help_text="When the request reached the controller (for requests received through "
-        "another channel); defaults to now; never in the future.",
+        "another channel), as RFC 3339 with an offset (`Z` or `±hh:mm`, e.g. "
+        "`2026-11-18T10:00:00+01:00`); defaults to now; never in the future.",
     )
-    subject_name = serializers.CharField(max_length=200)
-    subject_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
-    subject_postal_address = serializers.CharField(
+    subject_name = StrictCharField(max_length=200)
+    subject_email = StrictEmailField(required=False, allow_blank=True, max_length=254)
+    subject_postal_address = StrictCharField(
         required=False, allow_blank=True, max_length=1000
     )
-    subject_customer_number = serializers.CharField(
+    subject_customer_number = StrictCharField(
         required=False, allow_blank=True, max_length=100
     )
-    description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    description = StrictCharField(required=False, allow_blank=True, max_length=20_000)
     direct_marketing = serializers.BooleanField(
         default=False,
         help_text="An objection (`right` objection) to direct marketing (Art. 21(2)); no ground "
