@@ -239,10 +239,16 @@ class Organization(models.Model):
         return [self.legal_name, self.street_address, f"{self.postal_code} {self.city}"]
 
     def letter_text(self, name: str, language: str) -> str:
-        """The signatory's title ("signatory_title") or the place ("place") in `language`."""
+        """The signatory's title ("signatory_title") or the place ("place") in `language`.
+
+        In the default language the title is the field itself and the place the city,
+        unless the city has a name of its own in that language ("Brussel" -> "Brussels")."""
+        text = (((self.texts or {}).get(language) or {}).get(name) or "").strip()
         if language == self.default_language:
-            return self.city if name == "place" else getattr(self, name)
-        return ((self.texts or {}).get(language) or {}).get(name, "").strip()
+            if name == "place":
+                return text or self.city
+            return getattr(self, name)
+        return text
 
     @property
     def has_signing_certificate(self) -> bool:

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
 from dsr import audit, workflow
-from dsr.demo import data
+from dsr.demo import data, register_texts
 from dsr.models import (
     AnswerChannel,
     Channel,
@@ -37,6 +37,7 @@ from dsr.models import (
     Request,
     Right,
 )
+from dsr.models.register import ACTIVITY_TEXTS
 
 DEMO_PASSWORD = "demo-desk-2026"  # noqa: S105 — printed on purpose: these are demo logins
 ADMIN_EMAIL = "admin@dsr-desk.example"
@@ -252,6 +253,14 @@ def _organization(spec: dict) -> Organization:
             "signatory_title",
         )
     }
+    languages = register_texts.TEXTS.get(spec["slug"], {})
+    default = spec["default_language"]
+    organization_texts = languages.get("organization", {})
+    if default != "en":  # data.py writes English: the default language's title is here
+        fields["signatory_title"] = organization_texts[default]["signatory_title"]
+    fields["texts"] = {
+        language: entry for language, entry in organization_texts.items() if language != default
+    }
     organization, _ = Organization.objects.update_or_create(slug=spec["slug"], defaults=fields)
     if not organization.time_zone:
         organization.save()
@@ -260,34 +269,59 @@ def _organization(spec: dict) -> Organization:
         recipient, _ = Recipient.objects.update_or_create(
             organization=organization,
             name=item["name"],
-            defaults={
-                k: item[k]
-                for k in ("kind", "purpose", "contact_email", "country", "data_categories")
-            },
+            defaults=_in_languages(
+                {k: item[k] for k in ("kind", "purpose", "contact_email", "country")}
+                | {"data_categories": item["data_categories"]},
+                languages.get("recipients", {}).get(item["name"], {}),
+                default,
+                ("purpose", "data_categories"),
+            ),
         )
         recipients[recipient.name] = recipient
     for position, item in enumerate(spec["activities"]):
-        activity, _ = ProcessingActivity.objects.update_or_create(
-            organization=organization,
-            name=item["name"],
-            defaults={
-                "position": position,
-                **{
-                    k: item[k]
-                    for k in (
-                        "purpose",
-                        "data_categories",
-                        "legal_basis",
-                        "retention",
-                        "source",
-                        "automated_decision_logic",
-                    )
-                },
+        values = _in_languages(
+            {"position": position, "name": item["name"]}
+            | {
+                k: item[k]
+                for k in (
+                    "purpose",
+                    "data_categories",
+                    "legal_basis",
+                    "retention",
+                    "source",
+                    "automated_decision_logic",
+                )
             },
+            languages.get("activities", {}).get(item["name"], {}),
+            default,
+            ACTIVITY_TEXTS,
+        )
+        activity, _ = ProcessingActivity.objects.update_or_create(
+            organization=organization, name=values.pop("name"), defaults=values
         )
         activity.recipients.set([recipients[name] for name in item["recipients"]])
     _letter_signing(organization)
     return organization
+
+
+def _in_languages(
+    english: dict, translations: dict, default: str, translated: tuple[str, ...]
+) -> dict:
+    """A register row's fields in the organisation's default language, and its `texts` in
+    the others: data.py writes English, register_texts.py the other languages."""
+    by_language = {"en": {k: english[k] for k in translated if k in english}, **translations}
+    values = dict(english)
+    for name in translated:
+        if name in english:
+            values[name] = by_language.get(default, {}).get(
+                name, "" if name != "data_categories" else []
+            )
+    values["texts"] = {
+        language: {k: v for k, v in entry.items() if v}
+        for language, entry in by_language.items()
+        if language != default
+    }
+    return values
 
 
 def _letter_signing(organization: Organization) -> None:
@@ -571,14 +605,15 @@ def _plan(
         outcome = rng.choice(
             [Outcome.FULFILLED, Outcome.FULFILLED, Outcome.NO_DATA, Outcome.PARTIALLY_FULFILLED]
         )
-        note = (
-            "Invoices kept under accounting law." if outcome == Outcome.PARTIALLY_FULFILLED else ""
-        )
+        partial = outcome == Outcome.PARTIALLY_FULFILLED
         step(
             clock,
             each(
                 lambda r: workflow.request_complete(
-                    request=r, outcome=outcome, note=note, actor=officer_actor
+                    request=r,
+                    outcome=outcome,
+                    note=register_texts.PARTIAL_NOTE[r.language] if partial else "",
+                    actor=officer_actor,
                 )
             ),
         )
@@ -592,7 +627,7 @@ def _plan(
             return workflow.request_refuse(
                 request=request,
                 ground=ground,
-                explanation="Explained in the letter sent to the subject.",
+                explanation=register_texts.REFUSAL_EXPLANATION[request.language],
                 actor=officer_actor,
             )
 

@@ -527,7 +527,8 @@ def load(*, rebuild: bool) -> int:
                 "the Fluvius partner portal and note the revocation reference. Access: "
                 "download the mandate confirmation.",
             },
-            data_categories=["EAN code of the connection", "Offtake data of the digital meter"],
+            # In iLumen's language, as its register (Art. 19 notices match the two).
+            data_categories=["EAN-code van de aansluiting", "Afnamegegevens van de digitale meter"],
         )
         _save(
             ilumen,
@@ -540,7 +541,7 @@ def load(*, rebuild: bool) -> int:
                 "timeout_seconds": 5,
             },
             secrets={"hmac_secret": DEMO_RECEIVER_SECRET},
-            data_categories=["Name and first name", "E-mail address", "Telephone number"],
+            data_categories=["Naam en voornaam", "E-mailadres", "Telefoonnummer"],
         )
     zensor = organizations.get("zensor")
     if zensor is not None:

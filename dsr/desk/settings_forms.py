@@ -151,19 +151,32 @@ class SignatoryForm(TextsPerLanguage, forms.ModelForm):
     place = forms.CharField(
         label=_("Place letters are dated from"),
         required=False,
-        disabled=True,
-        help_text=_("In the default language, the organisation's city"),
+        max_length=100,
+        help_text=_("Empty: the organisation's city"),
     )
     translated = ("signatory_title", "place")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["place"].initial = self.instance.city
+        self.fields["place"].initial = self.instance.letter_text(
+            "place", self.instance.default_language
+        )
         self.add_language_fields(self.instance)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        self.instance.texts = self.texts_cleaned()
+        texts = self.texts_cleaned()
+        # The default language's place is stored only where it differs from the city.
+        default = self.instance.default_language
+        place = (cleaned.get("place") or "").strip()
+        entry = texts.setdefault(default, {})
+        if place and place != self.instance.city:
+            entry["place"] = place
+        else:
+            entry.pop("place", None)
+        if not entry:
+            del texts[default]
+        self.instance.texts = texts
         return cleaned
 
     class Meta:

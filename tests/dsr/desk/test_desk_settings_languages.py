@@ -115,7 +115,7 @@ def test_the_signatory_title_and_place_per_language(desk_client, manager, organi
             "signatory_title": "Data Protection Officer",
             "signatory_title__nl": "Functionaris voor gegevensbescherming",
             "signatory_title__fr": "Délégué à la protection des données",
-            "place": "Anything",  # the default column is the city: not taken from the form
+            "place": "Brussels",  # the city's English name, for English letters
             "place__nl": "Brussel",
             "place__fr": "Bruxelles",
         },
@@ -126,6 +126,16 @@ def test_the_signatory_title_and_place_per_language(desk_client, manager, organi
     assert organization.texts == {
         "nl": {"signatory_title": "Functionaris voor gegevensbescherming", "place": "Brussel"},
         "fr": {"signatory_title": "Délégué à la protection des données", "place": "Bruxelles"},
+        "en": {"place": "Brussels"},
     }
     assert organization.letter_text("place", "fr") == "Bruxelles"
-    assert organization.letter_text("place", "en") == "Brussel"  # the default language
+    assert organization.letter_text("place", "en") == "Brussels"
+
+    response = client.post(
+        reverse("desk:settings_signatory"),
+        {"signatory_name": "Griet Van Wesemael", "signatory_title": "DPO", "place": ""},
+    )
+    assert response.status_code == 302  # empty texts are saved; letters say what is missing
+    organization.refresh_from_db()
+    assert organization.texts == {}
+    assert organization.letter_text("place", "en") == "Brussel"  # the city
