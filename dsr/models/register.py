@@ -273,6 +273,25 @@ def organization_missing(organization: Organization, language: str) -> list[str]
     return missing
 
 
+def register_gaps(organization: Organization) -> dict[str, list[str]]:
+    """What each offered language lacks before a letter can be written in it, by language:
+    the settings pages show it, so a manager fills it in before an officer is refused."""
+    activities = ProcessingActivity.objects.filter(organization=organization).prefetch_related(
+        "recipients"
+    )
+    default = organization.default_language
+    gaps = {}
+    for language in organization.offered_languages or []:
+        missing = organization_missing(organization, language) + [
+            entry
+            for activity in activities
+            for entry in activity_missing(activity, language, default)
+        ]
+        if missing:
+            gaps[language] = list(dict.fromkeys(missing))
+    return gaps
+
+
 def processing_register(
     organization: Organization, language: str | None = None, activity_ids: Any = None
 ) -> list[RegisterLine]:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import members
 from accounts.access import visible_to
-from accounts.models import Membership, Role
+from accounts.models import Language, Membership, Role
 from dsr.attachments import sniff_content_type
 from dsr.desk.access import allow_methods, desk_view
 from dsr.desk.settings_forms import (
@@ -29,6 +29,7 @@ from dsr.desk.settings_forms import (
     SignatoryForm,
 )
 from dsr.models import ProcessingActivity, Recipient, ReplyTemplate
+from dsr.models.register import register_gaps
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,14 @@ OWNED: dict[str, OwnedKind] = {
 }
 
 
+def _gaps(organization) -> list[tuple[str, list[str]]]:
+    """(language, what it lacks) for each offered language a letter would be refused in."""
+    return [
+        (str(Language(language).label), missing)
+        for language, missing in register_gaps(organization).items()
+    ]
+
+
 def _render(request: HttpRequest, template: str, context: dict, status: int = 200):
     context = {"owned_kinds": OWNED.values(), **context}
     return render(request, f"desk/settings/{template}", context, status=status)
@@ -100,7 +109,7 @@ def signatory(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Signatory saved."))
             return redirect("desk:settings_signatory")
         return _render(request, "signatory.html", {"form": form}, status=400)
-    return _render(request, "signatory.html", {"form": form})
+    return _render(request, "signatory.html", {"form": form, "gaps": _gaps(organization)})
 
 
 def _branding_image(request: HttpRequest, field: str) -> HttpResponse:
@@ -212,6 +221,8 @@ def owned_list(request: HttpRequest, kind: str) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect(f"desk:settings_{kind}")
     context = {"kind": spec, "form": form, "rows": _owned_rows(request, spec)}
+    if kind in ("register", "recipients"):
+        context["gaps"] = _gaps(organization)
     return _render(request, "owned_list.html", context, status=400 if form.errors else 200)
 
 

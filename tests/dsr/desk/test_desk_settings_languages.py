@@ -139,3 +139,32 @@ def test_the_signatory_title_and_place_per_language(desk_client, manager, organi
     organization.refresh_from_db()
     assert organization.texts == {}
     assert organization.letter_text("place", "en") == "Brussel"  # the city
+
+
+def test_the_settings_say_what_each_language_lacks_before_a_letter_is_refused(
+    desk_client, manager, organization
+):
+    ProcessingActivity.objects.create(
+        organization=organization,
+        name="Metering",
+        purpose="Show energy use.",
+        data_categories=["Power readings"],
+        legal_basis="contract",
+        retention="Two years.",
+        texts={
+            "nl": {
+                "name": "Metingen",
+                "purpose": "Verbruik tonen.",
+                "data_categories": ["Vermogensmetingen"],
+                "source": "De betrokkene",
+            }
+        },
+    )
+    client = desk_client(manager)
+    html = client.get(reverse("desk:settings_register")).content.decode()
+    assert "retention of “Metingen”" in html  # Dutch lacks only its retention
+    assert "purpose of “Metering”" in html  # French lacks everything
+    organization.signatory_title = "Data Protection Officer"
+    organization.save()
+    html = client.get(reverse("desk:settings_signatory")).content.decode()
+    assert "the signatory&#x27;s title" in html or "the signatory's title" in html
