@@ -70,3 +70,15 @@ def test_demo_logins_work(demo, client):
 
     for _, _, email in logins():
         assert client.login(email=email, password=DEMO_PASSWORD), email
+
+
+def test_every_demo_register_speaks_every_offered_language(demo):
+    from dsr.demo import register_texts
+    from dsr.models.register import register_gaps
+
+    for organization in Organization.objects.all():
+        assert register_gaps(organization) == {}, organization.slug
+    refused = Request.objects.filter(status=Status.REFUSED).exclude(refusal_explanation="")
+    assert refused.exists()
+    for request in refused:
+        assert request.refusal_explanation == register_texts.REFUSAL_EXPLANATION[request.language]
