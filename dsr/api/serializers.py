@@ -183,12 +183,8 @@ class RequestCreateSerializer(StrictSerializer):
     )
     subject_name = StrictCharField(max_length=200)
     subject_email = StrictEmailField(required=False, allow_blank=True, max_length=254)
-    subject_postal_address = StrictCharField(
-        required=False, allow_blank=True, max_length=1000
-    )
-    subject_customer_number = StrictCharField(
-        required=False, allow_blank=True, max_length=100
-    )
+    subject_postal_address = StrictCharField(required=False, allow_blank=True, max_length=1000)
+    subject_customer_number = StrictCharField(required=False, allow_blank=True, max_length=100)
     description = StrictCharField(required=False, allow_blank=True, max_length=20_000)
     direct_marketing = serializers.BooleanField(
         default=False,
