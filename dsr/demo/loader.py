@@ -37,7 +37,7 @@ from dsr.models import (
     Request,
     Right,
 )
-from dsr.models.register import ACTIVITY_TEXTS
+from dsr.models.register import ACTIVITY_TEXTS, RECIPIENT_TEXTS
 
 DEMO_PASSWORD = "demo-desk-2026"  # noqa: S105 — printed on purpose: these are demo logins
 ADMIN_EMAIL = "admin@dsr-desk.example"
@@ -266,18 +266,17 @@ def _organization(spec: dict) -> Organization:
         organization.save()
     recipients = {}
     for item in spec["recipients"]:
-        recipient, _ = Recipient.objects.update_or_create(
-            organization=organization,
-            name=item["name"],
-            defaults=_in_languages(
-                {k: item[k] for k in ("kind", "purpose", "contact_email", "country")}
-                | {"data_categories": item["data_categories"]},
-                languages.get("recipients", {}).get(item["name"], {}),
-                default,
-                ("purpose", "data_categories"),
-            ),
+        values = _in_languages(
+            {k: item[k] for k in ("name", "kind", "purpose", "contact_email", "country")}
+            | {"data_categories": item["data_categories"]},
+            languages.get("recipients", {}).get(item["name"], {}),
+            default,
+            RECIPIENT_TEXTS,
         )
-        recipients[recipient.name] = recipient
+        recipient, _ = Recipient.objects.update_or_create(
+            organization=organization, name=values.pop("name"), defaults=values
+        )
+        recipients[item["name"]] = recipient  # data.py's activities name them in English
     for position, item in enumerate(spec["activities"]):
         values = _in_languages(
             {"position": position, "name": item["name"]}

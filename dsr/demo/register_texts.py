@@ -21,6 +21,7 @@ TEXTS: dict[str, dict] = {
         "recipients": {
             "Cloud hosting provider (EU)": {
                 "nl": {
+                    "name": "Aanbieder van cloudhosting (EU)",
                     "purpose": "Host het OpenMotics-cloudplatform, de geschiedenis van de vermogensmetingen en de back-ups van de gateway, in België of een ander EU-land.",
                     "data_categories": [
                         "Account- en contactgegevens",
@@ -30,6 +31,7 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Hébergeur cloud (UE)",
                     "purpose": "Héberge la plateforme cloud d'OpenMotics, l'historique des mesures de puissance et les sauvegardes de la passerelle, en Belgique ou dans un autre pays de l'UE.",
                     "data_categories": [
                         "Données de compte et de contact",
@@ -41,6 +43,7 @@ TEXTS: dict[str, dict] = {
             },
             "Sub-contractors (support and development)": {
                 "nl": {
+                    "name": "Onderaannemers (ondersteuning en ontwikkeling)",
                     "purpose": "Helpen bij ondersteuning, onderhoud, updates en nieuwe functies, uitsluitend voor de doeleinden van de privacyverklaring en daaraan gebonden.",
                     "data_categories": [
                         "Account- en contactgegevens",
@@ -49,6 +52,7 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Sous-traitants (support et développement)",
                     "purpose": "Aident au support, à la maintenance, aux mises à jour et aux nouvelles fonctions, exclusivement aux fins de la politique de confidentialité et liés par celle-ci.",
                     "data_categories": [
                         "Données de compte et de contact",
@@ -59,10 +63,12 @@ TEXTS: dict[str, dict] = {
             },
             "Affiliated companies": {
                 "nl": {
+                    "name": "Verbonden ondernemingen",
                     "purpose": "Kunnen persoonsgegevens ontvangen uitsluitend voor de doeleinden in de privacyverklaring, en moeten ze volgens die verklaring gebruiken.",
                     "data_categories": ["Account- en contactgegevens", "Bestelgeschiedenis"],
                 },
                 "fr": {
+                    "name": "Sociétés liées",
                     "purpose": "Peuvent recevoir des données personnelles exclusivement aux fins décrites dans la politique de confidentialité, et doivent les utiliser conformément à celle-ci.",
                     "data_categories": [
                         "Données de compte et de contact",
@@ -72,26 +78,31 @@ TEXTS: dict[str, dict] = {
             },
             "Transport company (parcel delivery)": {
                 "nl": {
+                    "name": "Transportbedrijf (levering van pakjes)",
                     "purpose": "Levert bestelde producten op het leveringsadres (DAP-leveringen volgens de verkoopsvoorwaarden), gekozen door OpenMotics.",
                     "data_categories": ["Naam", "Leveringsadres", "Telefoonnummer"],
                 },
                 "fr": {
+                    "name": "Transporteur (livraison de colis)",
                     "purpose": "Livre les produits commandés à l'adresse de livraison (livraisons DAP selon les conditions de vente), choisie par OpenMotics.",
                     "data_categories": ["Nom", "Adresse de livraison", "Numéro de téléphone"],
                 },
             },
             "Payment service provider": {
                 "nl": {
+                    "name": "Betaaldienstverlener",
                     "purpose": "Int de betalingen voor onlinebestellingen.",
                     "data_categories": ["Naam", "Facturatieadres", "Betaalgegevens"],
                 },
                 "fr": {
+                    "name": "Prestataire de services de paiement",
                     "purpose": "Encaisse les paiements des commandes en ligne.",
                     "data_categories": ["Nom", "Adresse de facturation", "Données de paiement"],
                 },
             },
             "Google Analytics": {
                 "nl": {
+                    "name": "Google Analytics",
                     "purpose": "Meet het gedrag van bezoekers op de website: bezochte pagina's, tijd op de site, hoe de bezoeker er kwam en waarop hij klikte.",
                     "data_categories": [
                         "IP-adres",
@@ -100,6 +111,7 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Google Analytics",
                     "purpose": "Mesure le comportement des visiteurs sur le site : pages visitées, temps passé, provenance du visiteur et clics.",
                     "data_categories": [
                         "Adresse IP",
@@ -110,12 +122,14 @@ TEXTS: dict[str, dict] = {
             },
             "Authorities and courts (when required by law)": {
                 "nl": {
+                    "name": "Overheden en rechtbanken (wanneer de wet het vereist)",
                     "purpose": "Ontvangen persoonsgegevens alleen wanneer OpenMotics moet voldoen aan een wet, reglement, gerechtelijk bevel of verzoek van de overheid.",
                     "data_categories": [
                         "Elke categorie waarop het bevel of verzoek betrekking heeft"
                     ],
                 },
                 "fr": {
+                    "name": "Autorités et tribunaux (lorsque la loi l'exige)",
                     "purpose": "Reçoivent des données personnelles uniquement lorsqu'OpenMotics doit se conformer à une loi, un règlement, une décision de justice ou une demande des autorités.",
                     "data_categories": ["Toute catégorie visée par la décision ou la demande"],
                 },
@@ -307,6 +321,7 @@ TEXTS: dict[str, dict] = {
         "recipients": {
             "Installation clients (companies commissioning solar installations)": {
                 "nl": {
+                    "name": "Installatieklanten (bedrijven die zonne-installaties laten plaatsen)",
                     "purpose": "De klanten die iLumen inschakelen om zonnepanelen te installeren en te onderhouden; zij kunnen persoonsgegevens en afname- en injectiegegevens uit iLusmart ontvangen, ook voor commerciële doeleinden.",
                     "data_categories": [
                         "Naam en voornaam",
@@ -317,6 +332,7 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Clients installation (entreprises qui commandent des installations solaires)",
                     "purpose": "Les clients qui font appel à iLumen pour installer et entretenir des panneaux solaires ; ils peuvent recevoir des données personnelles et les données de prélèvement et d'injection d'iLusmart, aussi à des fins commerciales.",
                     "data_categories": [
                         "Nom et prénom",
@@ -329,6 +345,7 @@ TEXTS: dict[str, dict] = {
             },
             "Sister companies": {
                 "nl": {
+                    "name": "Zusterbedrijven",
                     "purpose": "iLumen kan gegevens doorgeven aan zijn zusterbedrijven (doorgifte aan derden blijft beperkt tot zusterbedrijven, klanten en onderaannemers).",
                     "data_categories": [
                         "Naam en voornaam",
@@ -338,6 +355,7 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Sociétés sœurs",
                     "purpose": "iLumen peut transmettre des données à ses sociétés sœurs (les transferts à des tiers se limitent aux sociétés sœurs, aux clients et aux sous-traitants).",
                     "data_categories": [
                         "Nom et prénom",
@@ -349,6 +367,7 @@ TEXTS: dict[str, dict] = {
             },
             "Subcontractors (installation and maintenance)": {
                 "nl": {
+                    "name": "Onderaannemers (installatie en onderhoud)",
                     "purpose": "Voeren namens iLumen installatie-, onderhouds- en herstellingswerken aan zonne-installaties uit.",
                     "data_categories": [
                         "Naam en voornaam",
@@ -358,6 +377,7 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Sous-traitants (installation et entretien)",
                     "purpose": "Effectuent pour le compte d'iLumen des travaux d'installation, d'entretien et de réparation d'installations solaires.",
                     "data_categories": [
                         "Nom et prénom",
@@ -369,6 +389,7 @@ TEXTS: dict[str, dict] = {
             },
             "Fluvius (grid operator)": {
                 "nl": {
+                    "name": "Fluvius (distributienetbeheerder)",
                     "purpose": "Levert de afname- en injectiegegevens van de digitale meter op basis van het mandaat van de klant; ontvangt de gegevens die nodig zijn om ze op te halen.",
                     "data_categories": [
                         "Naam",
@@ -377,12 +398,14 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Fluvius (gestionnaire du réseau de distribution)",
                     "purpose": "Fournit les données de prélèvement et d'injection du compteur numérique sur la base du mandat du client ; reçoit les identifiants nécessaires pour les obtenir.",
                     "data_categories": ["Nom", "Code EAN du raccordement", "Référence du mandat"],
                 },
             },
             "Google Analytics": {
                 "nl": {
+                    "name": "Google Analytics",
                     "purpose": "Telt bezoekers en toont hoe de website gebruikt wordt; de privacyverklaring noemt deze gegevens niet-persoonlijk en deelt ze niet met derden.",
                     "data_categories": [
                         "Cookie-identificatoren",
@@ -390,6 +413,7 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Google Analytics",
                     "purpose": "Compte les visiteurs et montre comment le site est utilisé ; la déclaration de confidentialité qualifie ces données de non personnelles et ne les partage pas avec des tiers.",
                     "data_categories": ["Identifiants de cookies", "Données d'utilisation du site"],
                 },
@@ -553,6 +577,7 @@ TEXTS: dict[str, dict] = {
         "recipients": {
             "Hosting provider (Maxem servers)": {
                 "nl": {
+                    "name": "Hostingprovider (servers van Maxem)",
                     "purpose": "Beheert de servers waarmee de Maxem via een versleutelde VPN verbinding maakt, en het webportaal waarop klanten via SSL inloggen.",
                     "data_categories": [
                         "Account- en contactgegevens",
@@ -563,18 +588,21 @@ TEXTS: dict[str, dict] = {
             },
             "Payment service provider (subscription fees)": {
                 "nl": {
+                    "name": "Betaaldienstverlener (abonnementskosten)",
                     "purpose": "Int de abonnementskosten via automatische incasso.",
                     "data_categories": ["Naam", "Adres", "Bankgegevens"],
                 },
             },
             "Third parties receiving coarse-location electricity data": {
                 "nl": {
+                    "name": "Derden die elektriciteitsgegevens met een globale locatie ontvangen",
                     "purpose": "Ontvangen een globale locatie van de Maxem (niet nauwkeurig genoeg om straat of huisnummer af te leiden) samen met de elektriciteitsgegevens; de enige uitzondering in het privacybeleid op delen met toestemming.",
                     "data_categories": ["Globale locatie van de Maxem", "Elektriciteitsgegevens"],
                 },
             },
             "Service technicians (installation and repair partners)": {
                 "nl": {
+                    "name": "Servicemonteurs (installatie- en reparatiepartners)",
                     "purpose": "Bezoeken of benaderen de klant namens Cohere wanneer het product service nodig heeft.",
                     "data_categories": ["Naam", "Adres en postcode", "Telefoonnummer"],
                 },
@@ -664,6 +692,7 @@ TEXTS: dict[str, dict] = {
         "recipients": {
             "Analytics provider": {
                 "nl": {
+                    "name": "Aanbieder van analysediensten",
                     "purpose": "Analytische tracking op de website (prestatiecookies), uitsluitend om die taak voor Zensor uit te voeren.",
                     "data_categories": [
                         "IP-adres",
@@ -672,6 +701,7 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Fournisseur de services d'analyse",
                     "purpose": "Suivi analytique du site (cookies de performance), uniquement pour accomplir cette tâche pour le compte de Zensor.",
                     "data_categories": [
                         "Adresse IP",
@@ -682,26 +712,31 @@ TEXTS: dict[str, dict] = {
             },
             "User authentication service": {
                 "nl": {
+                    "name": "Dienst voor gebruikersauthenticatie",
                     "purpose": "Authenticeert geregistreerde gebruikers op de sites van Zensor.",
                     "data_categories": ["Naam", "E-mailadres", "Inloggegevens"],
                 },
                 "fr": {
+                    "name": "Service d'authentification des utilisateurs",
                     "purpose": "Authentifie les utilisateurs inscrits sur les sites de Zensor.",
                     "data_categories": ["Nom", "Adresse e-mail", "Identifiants de connexion"],
                 },
             },
             "E-mail and content marketing service": {
                 "nl": {
+                    "name": "Dienst voor e-mail- en contentmarketing",
                     "purpose": "Verstuurt updates en promotionele inhoud; ontvangt identificerende gegevens alleen met uitdrukkelijke toestemming van de gebruiker.",
                     "data_categories": ["Naam", "E-mailadres", "Abonnementsvoorkeuren"],
                 },
                 "fr": {
+                    "name": "Service d'e-mailing et de marketing de contenu",
                     "purpose": "Envoie des mises à jour et du contenu promotionnel ; ne reçoit des informations identifiantes qu'avec le consentement explicite de l'utilisateur.",
                     "data_categories": ["Nom", "Adresse e-mail", "Préférences d'abonnement"],
                 },
             },
             "Advertising and promotion services": {
                 "nl": {
+                    "name": "Reclame- en promotiediensten",
                     "purpose": "Targeting- en advertentiecookies die bepalen welke promotionele inhoud relevant is; geen identificerende gegevens zonder uitdrukkelijke toestemming.",
                     "data_categories": [
                         "Cookie-identificatoren",
@@ -709,16 +744,19 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Services de publicité et de promotion",
                     "purpose": "Cookies de ciblage et publicitaires qui déterminent quel contenu promotionnel est pertinent ; aucune information identifiante sans consentement explicite.",
                     "data_categories": ["Identifiants de cookies", "Données d'utilisation du site"],
                 },
             },
             "External consultants and agencies": {
                 "nl": {
+                    "name": "Externe consultants en bureaus",
                     "purpose": "Beperkte toegang tot gegevens voor analyse en verbetering van de dienst, alleen zolang dat voor een bepaalde taak nodig is.",
                     "data_categories": ["Gebruiksgegevens", "Sensor- en gebouwgegevens"],
                 },
                 "fr": {
+                    "name": "Consultants et agences externes",
                     "purpose": "Accès limité aux données pour l'analyse et l'amélioration du service, uniquement le temps nécessaire à une fonction précise.",
                     "data_categories": [
                         "Données d'utilisation",
@@ -728,6 +766,7 @@ TEXTS: dict[str, dict] = {
             },
             "Hosting and storage partners (Belgium)": {
                 "nl": {
+                    "name": "Hosting- en opslagpartners (België)",
                     "purpose": "Bewaren en verwerken de persoonsgegevens in België of waar de partners van Zensor hun installaties hebben, binnen rechtsgebieden met wetgeving inzake gegevensbescherming.",
                     "data_categories": [
                         "Account- en contactgegevens",
@@ -736,6 +775,7 @@ TEXTS: dict[str, dict] = {
                     ],
                 },
                 "fr": {
+                    "name": "Partenaires d'hébergement et de stockage (Belgique)",
                     "purpose": "Stockent et traitent les informations personnelles en Belgique ou là où les partenaires de Zensor ont leurs installations, dans des juridictions dotées de lois sur la protection des données.",
                     "data_categories": [
                         "Données de compte et de contact",
@@ -746,10 +786,12 @@ TEXTS: dict[str, dict] = {
             },
             "Government and law enforcement (when legally required)": {
                 "nl": {
+                    "name": "Overheid en gerechtelijke instanties (wanneer de wet het vereist)",
                     "purpose": "Ontvangen gegevens alleen wanneer dat nodig en gepast is om aan een wettelijke procedure te voldoen; te ruime verzoeken worden geweigerd.",
                     "data_categories": ["Elke categorie waarop het verzoek betrekking heeft"],
                 },
                 "fr": {
+                    "name": "Autorités publiques et forces de l'ordre (lorsque la loi l'exige)",
                     "purpose": "Reçoivent des données uniquement lorsque c'est nécessaire et approprié pour se conformer à une procédure légale ; les demandes trop larges sont refusées.",
                     "data_categories": ["Toute catégorie visée par la demande"],
                 },

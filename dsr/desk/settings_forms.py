@@ -237,7 +237,7 @@ class RegisterTexts(TextsPerLanguage, OwnedForm):
 
 class RecipientForm(RegisterTexts):
     data_categories = ListField(label=_("Data categories received"), required=False)
-    translated = ("purpose", "data_categories")
+    translated = ("name", "purpose", "data_categories")
 
     class Meta:
         model = Recipient

@@ -26,6 +26,7 @@ from dsr.models import (
     Right,
     organization_missing,
     processing_register,
+    recipient_names,
 )
 
 
@@ -159,12 +160,13 @@ def letter_content(
         "previous": previous,
     }
     if kind == LetterKind.ANSWER and request.right in rules.ART19_RIGHTS:
-        # Art. 19: only what is true about the recipients (rules.art19_facts).
+        # Art. 19: only what is true about the recipients (rules.art19_facts), named in the
+        # letter's language (RegisterIncomplete names a recipient without a name in it).
+        names = recipient_names(organization, request.language)
+        content["recipients_told"] = [names.get(n, n) for n in content["recipients_told"]]
         content["art19"] = rules.art19_facts(
             told=content["recipients_told"],
-            register_recipients=organization.recipients.order_by("name").values_list(
-                "name", flat=True
-            ),
+            register_recipients=names.values(),
             not_told_reason=fields.get("not_told_reason") or "",
         )
     if kind == LetterKind.ANSWER and request.right == Right.ACCESS:

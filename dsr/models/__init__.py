@@ -60,6 +60,7 @@ from dsr.models.register import (
     RegisterLine,
     organization_missing,
     processing_register,
+    recipient_names,
 )
 from dsr.models.requests import (
     Attachment,
@@ -148,4 +149,5 @@ __all__ = [
     "new_public_token",
     "organization_missing",
     "processing_register",
+    "recipient_names",
 ]

@@ -23,7 +23,7 @@ ACTIVITY_TEXTS = (
     "source",
     "automated_decision_logic",
 )
-RECIPIENT_TEXTS = ("purpose", "data_categories")
+RECIPIENT_TEXTS = ("name", "purpose", "data_categories")
 
 
 def _texts_valid(value: Any, fields: tuple[str, ...]) -> None:
@@ -73,7 +73,7 @@ class Recipient(models.Model):
     contact_email = models.EmailField(_("contact for Art. 19 notices"), blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
     data_categories = models.JSONField(_("data categories received"), default=list, blank=True)
-    # What they do and the categories, in each other offered language (name stays).
+    # The name, what they do and the categories, in each other offered language.
     texts = models.JSONField(
         _("texts in other languages"),
         default=dict,
@@ -168,9 +168,10 @@ def _text(instance: Any, texts: dict, name: str, language: str, default: str) ->
 
 @dataclass(frozen=True)
 class RegisterRecipient:
-    """A recipient as a letter in one language prints it: the name stays, texts translate."""
+    """A recipient as a letter in one language prints it: its name and texts in that language."""
 
     recipient: Recipient
+    name: str
     purpose: str
     data_categories: list[str]
 
@@ -178,7 +179,7 @@ class RegisterRecipient:
     def pk(self) -> int:
         return self.recipient.pk
 
-    def __getattr__(self, name: str) -> Any:  # name, kind, country, contact_email ...
+    def __getattr__(self, name: str) -> Any:  # kind, country, contact_email ...
         return getattr(self.recipient, name)
 
 
@@ -211,6 +212,7 @@ def recipient_in(recipient: Recipient, language: str, default: str) -> RegisterR
     texts = recipient.texts or {}
     return RegisterRecipient(
         recipient=recipient,
+        name=_text(recipient, texts, "name", language, default),
         purpose=_text(recipient, texts, "purpose", language, default),
         data_categories=list(_text(recipient, texts, "data_categories", language, default)),
     )
@@ -247,17 +249,40 @@ def activity_missing(activity: ProcessingActivity, language: str, default: str) 
         for name in ACTIVITY_TEXTS
         if getattr(activity, name) and not getattr(line, name)
     ]
-    recipient_labels = {
+    for recipient in line.recipients:
+        missing += _recipient_missing(recipient)
+    return missing
+
+
+def _recipient_missing(
+    entry: RegisterRecipient, fields: tuple[str, ...] = RECIPIENT_TEXTS
+) -> list[str]:
+    labels = {
+        "name": _("name of recipient “%(name)s”"),
         "purpose": _("description of recipient “%(name)s”"),
         "data_categories": _("categories of recipient “%(name)s”"),
     }
-    for recipient in line.recipients:
-        missing += [
-            str(recipient_labels[name]) % {"name": recipient.name}
-            for name in RECIPIENT_TEXTS
-            if getattr(recipient.recipient, name) and not getattr(recipient, name)
-        ]
-    return missing
+    return [
+        str(labels[name]) % {"name": entry.recipient.name}
+        for name in fields
+        if getattr(entry.recipient, name) and not getattr(entry, name)
+    ]
+
+
+def recipient_names(organization: Organization, language: str) -> dict[str, str]:
+    """Every recipient's name (as the register stores it, in the default language) -> its
+    name in `language`, in the register's order: what an Art. 19 answer names.
+
+    Raises RegisterIncomplete when a recipient has no name in `language`."""
+    default = organization.default_language
+    entries = [
+        recipient_in(recipient, language, default)
+        for recipient in Recipient.objects.filter(organization=organization).order_by("name")
+    ]
+    missing = [text for entry in entries for text in _recipient_missing(entry, ("name",))]
+    if missing:
+        raise RegisterIncomplete(language, missing)
+    return {entry.recipient.name: entry.name for entry in entries}
 
 
 def organization_missing(organization: Organization, language: str) -> list[str]:
@@ -287,6 +312,14 @@ def register_gaps(organization: Organization) -> dict[str, list[str]]:
             for activity in activities
             for entry in activity_missing(activity, language, default)
         ]
+        if language != default:  # an Art. 19 answer names every recipient
+            missing += [
+                entry
+                for recipient in Recipient.objects.filter(organization=organization)
+                for entry in _recipient_missing(
+                    recipient_in(recipient, language, default), ("name",)
+                )
+            ]
         if missing:
             gaps[language] = list(dict.fromkeys(missing))
     return gaps

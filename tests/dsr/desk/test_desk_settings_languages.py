@@ -82,12 +82,17 @@ def test_a_register_line_saves_its_texts_side_by_side(desk_client, manager, orga
     assert activity.texts == {"fr": {"retention": "Tant que le compte existe."}}
 
 
-def test_a_recipient_keeps_its_name_and_translates_what_it_does(desk_client, manager, organization):
-    response = desk_client(manager).post(
+def test_a_recipient_translates_its_name_and_what_it_does(desk_client, manager, organization):
+    client = desk_client(manager)
+    html = client.get(reverse("desk:settings_recipients")).content.decode()
+    assert 'name="name__nl"' in html and 'name="name__fr"' in html
+    response = client.post(
         reverse("desk:settings_recipients"),
         {
-            "name": "Mailchimp",
-            "kind": "processor",
+            "name": "Authorities and courts",
+            "name__nl": "Overheden en rechtbanken",
+            "name__fr": "Autorités et tribunaux",
+            "kind": "third_party",
             "purpose": "Sends newsletters.",
             "purpose__nl": "Verstuurt nieuwsbrieven.",
             "data_categories": "E-mail address",
@@ -96,9 +101,10 @@ def test_a_recipient_keeps_its_name_and_translates_what_it_does(desk_client, man
     )
     assert response.status_code == 302
     recipient = Recipient.objects.get(organization=organization)
+    assert recipient.name == "Authorities and courts"
     assert recipient.texts == {
-        "nl": {"purpose": "Verstuurt nieuwsbrieven."},
-        "fr": {"data_categories": ["Adresse e-mail"]},
+        "nl": {"name": "Overheden en rechtbanken", "purpose": "Verstuurt nieuwsbrieven."},
+        "fr": {"name": "Autorités et tribunaux", "data_categories": ["Adresse e-mail"]},
     }
 
 

@@ -32,7 +32,7 @@ def recipients(organization):
         kind=Recipient.Kind.THIRD_PARTY,
         contact_email="",
         data_categories=["Shipping address"],
-        texts={"nl": {"data_categories": ["Verzendadres"]}},
+        texts={"nl": {"name": "Transportbedrijf", "data_categories": ["Verzendadres"]}},
     )
     analytics = Recipient.objects.create(
         organization=organization,

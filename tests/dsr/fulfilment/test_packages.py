@@ -37,7 +37,12 @@ def register(organization):
         country="BE",
         contact_email="privacy@cloud-host.example.com",
         data_categories=["Real-time and historical power measurements"],
-        texts={"nl": {"data_categories": ["Actuele en historische vermogensmetingen"]}},
+        texts={
+            "nl": {
+                "name": "Aanbieder van cloudhosting (EU)",
+                "data_categories": ["Actuele en historische vermogensmetingen"],
+            }
+        },
     )
     activity = ProcessingActivity.objects.create(
         organization=organization,
@@ -97,10 +102,12 @@ def test_access_package_holds_json_csv_index_and_the_art_15_information(
     index = archive.read("index.html").decode()
     assert "Power readings (every 15 minutes)" in index
     assert DUTCH_LINE["purpose"] in index  # the subject's language
-    assert "Cloud hosting provider (EU)" in index
+    assert "Aanbieder van cloudhosting (EU)" in index  # the recipient's Dutch name
+    assert "Cloud hosting provider (EU)" not in index
     assert "Gegevensbeschermingsautoriteit" in index  # where to complain (BE)
     information = json.loads(archive.read("information.json"))
-    assert information["processing"][0]["recipients"][0]["name"] == "Cloud hosting provider (EU)"
+    recipient = information["processing"][0]["recipients"][0]
+    assert recipient["name"] == "Aanbieder van cloudhosting (EU)"
 
     with default_storage.open(package.file.name, "rb") as stored:
         at_rest = stored.read()
@@ -205,7 +212,9 @@ def test_the_art_15_information_is_in_the_subjects_language(
     assert line["retention"] == DUTCH_LINE["retention"]
     assert line["source"] == "De betrokkene"
     assert line["legal_basis"] == "Overeenkomst (art. 6(1)(b))"
+    assert [r["name"] for r in line["recipients"]] == ["Aanbieder van cloudhosting (EU)"]
     english = {register.name, register.purpose, register.retention, *register.data_categories}
+    english.add("Cloud hosting provider (EU)")
     assert not english & set(json.dumps(information, ensure_ascii=False).split('"'))
 
 

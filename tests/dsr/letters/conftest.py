@@ -36,9 +36,17 @@ def register(organization):
         name="Cloud hosting provider (EU)",
         kind="processor",
         country="BE",
+        texts={
+            "nl": {"name": "Aanbieder van cloudhosting (EU)"},
+            "fr": {"name": "Hébergeur cloud (UE)"},
+        },
     )
     analytics = Recipient.objects.create(
-        organization=organization, name="Google Analytics", kind="processor", country="US"
+        organization=organization,
+        name="Google Analytics",
+        kind="processor",
+        country="US",
+        texts={"nl": {"name": "Google Analytics"}, "fr": {"name": "Google Analytics"}},
     )
     account = ProcessingActivity.objects.create(
         organization=organization,

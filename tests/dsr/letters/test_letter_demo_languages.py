@@ -41,12 +41,19 @@ CASES = [
 
 
 def _texts_by_language(organization) -> dict[str, set[str]]:
-    """Every register text the access answer prints, per language."""
+    """Every register text the access answer prints, per language: the activities' texts
+    and the names of their recipients."""
     default = organization.default_language
     found: dict[str, set[str]] = {}
     for activity in ProcessingActivity.objects.filter(organization=organization):
         entries = {default: {name: getattr(activity, name) for name in ACTIVITY_TEXTS}}
         entries.update(activity.texts)
+        for recipient in activity.recipients.all():
+            names = {default: recipient.name} | {
+                language: entry["name"] for language, entry in recipient.texts.items()
+            }
+            for language, name in names.items():
+                found.setdefault(language, set()).add(name)
         for language, entry in entries.items():
             for name, value in entry.items():
                 values = value if name == "data_categories" else [value]

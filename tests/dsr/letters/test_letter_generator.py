@@ -184,7 +184,7 @@ def _register_texts(organization: Organization, language: str) -> set[str]:
         texts |= {line.name, line.purpose, line.retention, line.source}
         texts |= {line.automated_decision_logic, *line.data_categories}
         for recipient in line.recipients:
-            texts |= {recipient.purpose, *recipient.data_categories}
+            texts |= {recipient.name, recipient.purpose, *recipient.data_categories}
     return {text for text in texts if text and len(text) >= 12}
 
 

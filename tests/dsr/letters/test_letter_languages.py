@@ -40,6 +40,7 @@ def test_the_refusal_names_every_missing_entry_and_the_recipients(dutch_access, 
     account.save()
     cloud = account.recipients.get()
     cloud.purpose = "Hosts the platform."
+    del cloud.texts["nl"]
     cloud.save()
     with pytest.raises(services.LetterError) as refused:
         issue(dutch_access, LetterKind.ANSWER, officer)
@@ -50,6 +51,7 @@ def test_the_refusal_names_every_missing_entry_and_the_recipients(dutch_access, 
         "categories of “Customer account”",
         "retention of “Customer account”",
         "source of “Customer account”",
+        "name of recipient “Cloud hosting provider (EU)”",
         "description of recipient “Cloud hosting provider (EU)”",
     ):
         assert entry in message
@@ -102,3 +104,33 @@ def test_the_desk_refuses_and_says_what_is_missing(client, officer, dutch_access
         response.content.decode()
     )
     assert not Letter.objects.exists()
+
+
+def test_an_art19_answer_names_the_recipients_in_the_letters_language(
+    make_request, officer_actor, register, officer
+):
+    request = make_state(
+        make_request, officer_actor, right=Right.ERASURE, state="completed", language="fr"
+    )
+    letter = issue(
+        request, LetterKind.ANSWER, officer, recipients_told=["Cloud hosting provider (EU)"]
+    )
+    assert letter.content["recipients_told"] == ["Hébergeur cloud (UE)"]
+    assert letter.content["art19"]["told"] == ["Hébergeur cloud (UE)"]
+    assert letter.content["art19"]["not_told"] == ["Google Analytics"]
+
+
+def test_an_art19_answer_is_refused_while_a_recipient_has_no_name_in_its_language(
+    make_request, officer_actor, register, officer
+):
+    cloud = register[0].recipients.get()
+    del cloud.texts["fr"]
+    cloud.save()
+    request = make_state(
+        make_request, officer_actor, right=Right.ERASURE, state="completed", language="fr"
+    )
+    with pytest.raises(services.LetterError) as refused:
+        issue(request, LetterKind.ANSWER, officer)
+    assert str(refused.value) == (
+        "The register has no French text for: name of recipient “Cloud hosting provider (EU)”"
+    )
