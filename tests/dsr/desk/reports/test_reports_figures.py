@@ -89,6 +89,7 @@ EXPECTED = {
         ["Archiving, scientific or historical research, statistics (Art. 17(3)(d))", "0"],
         ["Legal claims (Art. 17(3)(e), 21(1))", "0"],
         ["Compelling legitimate grounds (Art. 21(1))", "0"],
+        ["Rights and freedoms of others (Art. 15(4), 20(4))", "0"],
         ["Other (explained)", "0"],
         ["Total", "2"],
     ],
