@@ -58,7 +58,7 @@ def copy_requests(
         "subject_customer_number", "description", "received_at", "status", "status_before_pause",
         "paused_days", "due_date", "effective_due_date", "identity_status", "identity_evidence",
         "outcome", "outcome_note", "refusal_ground", "refusal_explanation", "extension_reason",
-        "created_at", "updated_at",
+        "direct_marketing", "created_at", "updated_at",
     ]  # fmt: skip
     now = datetime.now(UTC).isoformat()
     buffer = io.StringIO()
@@ -82,6 +82,7 @@ def copy_requests(
             "effective_due_date": due,
             "identity_status": "verified",
             "identity_evidence": "email_matches_record",
+            "direct_marketing": "f",
             "created_at": now,
             "updated_at": now,
         }
