@@ -4,8 +4,11 @@ folder (`*_helpers.py`) import from here rather than keep their own copies."""
 
 from __future__ import annotations
 
+import http.server
 import io
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -110,3 +113,33 @@ def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what or condition}")
+
+
+class HookReceiver:
+    """A local webhook endpoint: counts the POSTs it gets per X-DSR-Delivery, and can run a
+    fault (`on_post`) while the desk waits for its answer."""
+
+    def __init__(self, on_post: Callable[[], object] | None = None) -> None:
+        self.deliveries: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    receiver.deliveries[self.headers["X-DSR-Delivery"]] += 1
+                if on_post is not None:
+                    on_post()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()

@@ -35,6 +35,7 @@ from dsr import audit, broker, tasks
 from dsr.api import webhooks
 from dsr.api.tokens import api_token_create
 from dsr.models import EventKind, IdempotencyKey, OutboundEmail, Request, WebhookDelivery
+from tests.builders import HookReceiver
 from tests.dsr.test_recovery import PrivateRedis, free_port
 
 pytestmark = [
@@ -66,33 +67,6 @@ TERMINATE = (
     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
     "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_start >= %s"
 )
-
-
-class HookReceiver:
-    """The controller's endpoint: counts the POSTs it gets per X-DSR-Delivery."""
-
-    def __init__(self) -> None:
-        self.deliveries: Counter[str] = Counter()
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
-                with receiver.lock:
-                    receiver.deliveries[self.headers["X-DSR-Delivery"]] += 1
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
 
 
 @pytest.fixture

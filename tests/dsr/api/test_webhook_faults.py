@@ -3,9 +3,6 @@ does not send the delivery twice, and the sweep takes a lost delivery within its
 
 from __future__ import annotations
 
-import http.server
-import threading
-from collections import Counter
 from datetime import timedelta
 from unittest import mock
 
@@ -17,34 +14,7 @@ from django.utils import timezone
 from dsr import broker, tasks
 from dsr.api import webhooks
 from dsr.models import WebhookDelivery
-
-
-class CountingReceiver:
-    """A local endpoint that counts the POSTs it gets per X-DSR-Delivery, and can run a
-    fault (`on_post`) while the desk waits for its answer."""
-
-    def __init__(self, on_post=None) -> None:
-        self.deliveries: Counter[str] = Counter()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.deliveries[self.headers["X-DSR-Delivery"]] += 1
-                if on_post is not None:
-                    on_post()
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
+from tests.builders import HookReceiver
 
 
 @pytest.fixture
@@ -85,7 +55,7 @@ def test_a_delivery_whose_outcome_cannot_be_recorded_is_not_sent_twice(organizat
             killed.append(pid)
             _terminate(pid)
 
-    receiver = CountingReceiver(on_post=drop_the_desks_connection)
+    receiver = HookReceiver(on_post=drop_the_desks_connection)
     try:
         delivery = _delivery(organization, receiver.url)
         try:
