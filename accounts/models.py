@@ -208,6 +208,36 @@ class Organization(models.Model):
         default=3 * 365,
         help_text=_("After this, a closed request is reduced to what proof and statistics need"),
     )
+    # Human control (issue 18): a second member approves what cannot be undone or taken back.
+    four_eyes_erasure = models.BooleanField(
+        _("four eyes on erasure and anonymisation"),
+        default=True,
+        help_text=_(
+            "Confirming an erasure or anonymisation needs a second officer or manager to "
+            "approve the dry run"
+        ),
+    )
+    four_eyes_refusal = models.BooleanField(
+        _("four eyes on refusals"),
+        default=False,
+        help_text=_("Refusing a request needs a second officer or manager to approve it"),
+    )
+    four_eyes_release = models.BooleanField(
+        _("four eyes on releasing a package"),
+        default=False,
+        help_text=_(
+            "Releasing a reviewed data package to the subject needs a second officer or "
+            "manager to approve it"
+        ),
+    )
+    release_unreviewed_own_data = models.BooleanField(
+        _("release packages of own-data sources without review"),
+        default=False,
+        help_text=_(
+            "A package whose sources a manager marked as holding only the subject's own "
+            "data is sent without waiting for review"
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

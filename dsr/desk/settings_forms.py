@@ -123,6 +123,10 @@ class OrganizationForm(forms.ModelForm):
             "default_language",
             "offered_languages",
             "requires_identity_document",
+            "four_eyes_erasure",
+            "four_eyes_refusal",
+            "four_eyes_release",
+            "release_unreviewed_own_data",
         ]
 
     def clean(self) -> dict[str, Any]:
