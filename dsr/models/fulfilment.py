@@ -59,6 +59,17 @@ class DataSource(models.Model):
         help_text=_("As named in the register; recipients of these categories get Art. 19 notices"),
     )
     active = models.BooleanField(_("active"), default=True)
+    # Set by a manager: the source holds only the subject's own data (the in-app "download
+    # my data" case), so its export may go out without review when the organisation allows it.
+    own_data_only = models.BooleanField(
+        _("holds only the subject's own data"),
+        default=False,
+        help_text=_(
+            "Nothing about other people (household members, staff, other customers): when the "
+            "organisation allows it, a package made only of such sources is released without "
+            "review"
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -295,3 +306,115 @@ class Art19Notice(models.Model):
 
     def __str__(self) -> str:
         return f"Art. 19 notice to {self.recipient_name}"
+
+
+# --- review before release (Art. 15(4)) -------------------------------------------------------
+
+
+class ReviewStatus(models.TextChoices):
+    REVIEW = "review", _("Waiting for review")
+    RELEASED = "released", _("Released to the subject")
+    # Withdrawn or refused before release: nothing is built, the parts are deleted.
+    DROPPED = "dropped", _("Not released: the request was closed")
+
+
+class WithholdReason(models.TextChoices):
+    """Why a part of the copy is withheld (Art. 15(4), 20(4); LEGAL.md)."""
+
+    THIRD_PARTY = "third_party", _("Another person's personal data")
+    TRADE_SECRET = "trade_secret", _("Trade secret or intellectual property")
+    LEGAL_PRIVILEGE = "legal_privilege", _("Legal professional privilege")
+    OTHER = "other", _("Other (explained)")
+
+
+class DecisionKind(models.TextChoices):
+    TABLE = "table", _("Table excluded")
+    COLUMN = "column", _("Column excluded")
+    ROW = "row", _("Row excluded")
+    CELL = "cell", _("Value redacted")
+    TEXT = "text", _("Text redacted everywhere")
+    FILE = "file", _("File excluded")
+
+
+class PackageReview(models.Model):
+    """A built export waiting for an officer before anything reaches the subject.
+
+    One per export job; its decisions say what the final package leaves out. `salt` keys the
+    HMAC under which a redacted value appears in Events (never the value itself)."""
+
+    ORGANIZATION_PATH = "job__request__organization"
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="review")
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.REVIEW
+    )
+    salt = models.CharField(max_length=64, default=new_public_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Released without review: every source holds only the subject's own data and the
+    # organisation allows it (Organization.release_unreviewed_own_data).
+    automatic = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status"], name="review_waiting", condition=Q(status="review")),
+        ]
+
+    def __str__(self) -> str:
+        return f"review of {self.job}"
+
+    @property
+    def active_decisions(self):
+        return self.decisions.filter(undone_at__isnull=True)
+
+    def grounds(self) -> list[str]:
+        """The reasons of the decisions in force, each once, in the list's order."""
+        used = set(self.active_decisions.values_list("reason", flat=True))
+        return [reason for reason in WithholdReason.values if reason in used]
+
+
+class ReviewDecision(models.Model):
+    """One exclusion or redaction an officer made in a review (undone: `undone_at`).
+
+    `step`/`table`/`column`/`row` say where; a literal text redaction holds its text
+    encrypted (`text_encrypted`) and only its HMAC (`value_hash`) in the clear."""
+
+    ORGANIZATION_PATH = "review__job__request__organization"
+
+    review = models.ForeignKey(PackageReview, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=10, choices=DecisionKind.choices)
+    step = models.ForeignKey(
+        JobStep, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    table = models.CharField(max_length=200, blank=True)
+    column = models.CharField(max_length=200, blank=True)
+    row = models.PositiveBigIntegerField(null=True, blank=True)
+    text_encrypted = models.TextField(blank=True, editable=False)
+    value_hash = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=20, choices=WithholdReason.choices)
+    reason_text = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in {self.review}"
+
+    @property
+    def text(self) -> str:
+        from dsr import crypto
+
+        if not self.text_encrypted:
+            return ""
+        return crypto.decrypt(self.text_encrypted.encode()).decode()
