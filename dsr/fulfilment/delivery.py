@@ -1,8 +1,8 @@
-"""The subject's data package after the export: built once by the worker when the job
-finishes (`package_create`), downloaded through an expiring, counted link
-(`package_download`), and its file deleted when the link expires or is used up
-(`packages_purge`, beat). Each step is an Event. The package's contents are made in
-dsr/fulfilment/packages.py."""
+"""The subject's data package after the export: built once by the worker when an officer
+released it after review (dsr/fulfilment/review.py; `package_create`), downloaded through an
+expiring, counted link (`package_download`), and its file deleted when the link expires or
+is used up (`packages_purge`, beat). Each step is an Event. The package's contents are made
+in dsr/fulfilment/packages.py."""
 
 from __future__ import annotations
 
@@ -15,19 +15,43 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dsr import audit, emails
+from dsr.fulfilment.review import NO_RELEASE_STATUSES, review_decisions, review_parts_delete
 from dsr.fulfilment.runner import lease
-from dsr.models import DataPackage, EventKind, Job, Request
+from dsr.models import DataPackage, EventKind, Job, PackageReview, Request, ReviewStatus
+
+
+def _deliverable(job: Job) -> bool:
+    """The job's package may go out: released after review, and its request neither
+    withdrawn nor refused (re-checked before the build and again before the mail)."""
+    review = PackageReview.objects.filter(job=job).first()
+    return (
+        review is not None
+        and review.status == ReviewStatus.RELEASED
+        and job.request.status not in NO_RELEASE_STATUSES
+        and job.request.minimised_at is None
+    )
 
 
 def package_create(*, job_id: int) -> DataPackage | None:
-    """Build the job's data package once (the worker); tell the subject it is ready."""
-    from dsr.fulfilment.packages import package_build, parts_delete
+    """Build the job's released package once (the worker); tell the subject it is ready.
+
+    The build applies the review's decisions to the stored parts (streamed); the request is
+    checked before the build and, under its lock, again before the package is saved and the
+    subject is mailed."""
+    from dsr.fulfilment.packages import package_build
 
     now = timezone.now()
     with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        job = (
+            Job.objects.select_for_update(of=("self",))
+            .select_related("request")
+            .filter(pk=job_id)
+            .first()
+        )
         if job is None or job.package_wanted_at is None:
             return None
+        if not _deliverable(job):
+            return None  # not released (yet), or its request closed: job_cancel cleans up
         if job.package_lease_until is not None and job.package_lease_until > now:
             return None  # another worker is building it
         job.package_lease_until = now + lease()
@@ -36,11 +60,17 @@ def package_create(*, job_id: int) -> DataPackage | None:
     def heartbeat() -> None:
         Job.objects.filter(pk=job_id).update(package_lease_until=timezone.now() + lease())
 
-    job = Job.objects.select_related("request__organization").get(pk=job_id)
-    package, parts = package_build(job=job, heartbeat=heartbeat)
+    job = Job.objects.select_related("request__organization", "review").get(pk=job_id)
+    package, _parts = package_build(
+        job=job, decisions=review_decisions(job.review), heartbeat=heartbeat
+    )
     with transaction.atomic():
-        locked = Job.objects.select_for_update().get(pk=job_id)
-        if locked.package_wanted_at is None:  # someone else finished first
+        Request.objects.select_for_update().filter(pk=job.request_id).first()
+        locked = (
+            Job.objects.select_for_update(of=("self",)).select_related("request").get(pk=job_id)
+        )
+        if locked.package_wanted_at is None or not _deliverable(locked):
+            # Someone else finished first, or the request was withdrawn during the build.
             transaction.on_commit(lambda: _storage_delete(package.file.name))
             return None
         # The link's life starts when the package exists, not when its build started.
@@ -49,7 +79,8 @@ def package_create(*, job_id: int) -> DataPackage | None:
         locked.package_wanted_at = None
         locked.package_lease_until = None
         locked.save(update_fields=["package_wanted_at", "package_lease_until"])
-        request = job.request
+        request = locked.request
+        request.organization = job.request.organization
         audit.record(
             organization=request.organization,
             kind=EventKind.PACKAGE_CREATED,
@@ -61,6 +92,8 @@ def package_create(*, job_id: int) -> DataPackage | None:
                 "sha256": package.sha256,
                 "expires_at": package.expires_at,
                 "max_downloads": package.max_downloads,
+                "review": job.review.pk,
+                "grounds": job.review.grounds(),
             },
         )
         if request.subject_email:
@@ -76,7 +109,8 @@ def package_create(*, job_id: int) -> DataPackage | None:
                 language=request.language,
                 request=request,
             )
-        transaction.on_commit(lambda: parts_delete(parts))
+        steps = list(job.steps.all())
+        transaction.on_commit(lambda: review_parts_delete(steps))
     return package
 
 

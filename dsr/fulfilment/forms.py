@@ -1,4 +1,5 @@
-"""The manager's data source form and the officer's rectification form."""
+"""The manager's data source form, the officer's rectification form, a package review's
+decision form and the manual task's file form."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsr.connectors.base import CAPABILITIES
 from dsr.connectors.sql import masked_url
-from dsr.models import ConnectorKind, DataSource
+from dsr.models import ConnectorKind, DataSource, DecisionKind, WithholdReason
 
 MANUAL_FIELDS = ("assignee_name", "assignee_email", "instructions")
 SQL_MAP_EXAMPLE = """{"tables": [
@@ -27,6 +28,15 @@ class DataSourceForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    own_data_only = forms.BooleanField(
+        label=_("Holds only the subject's own data"),
+        required=False,
+        help_text=_(
+            "Nothing about other people (household members, staff, other customers). When the "
+            "organisation allows it, a package made only of such sources is released without "
+            "review."
+        ),
+    )
     data_categories = forms.MultipleChoiceField(
         label=_("Data categories this system holds"),
         required=False,
@@ -89,6 +99,7 @@ class DataSourceForm(forms.Form):
             "name": source.name,
             "description": source.description,
             "active": source.active,
+            "own_data_only": source.own_data_only,
             "data_categories": source.data_categories,
         }
         if source.kind == ConnectorKind.SQL:
@@ -174,4 +185,33 @@ class TaskForm(forms.Form):
     )
     note = forms.CharField(
         label=_("Note: what was done, or why it is impossible"), widget=forms.Textarea
+    )
+
+
+class ReviewDecisionForm(forms.Form):
+    """One exclusion or redaction in a package's review; the service checks the rest."""
+
+    kind = forms.ChoiceField(choices=DecisionKind.choices, widget=forms.HiddenInput)
+    step = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    table = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    column = forms.CharField(label=_("Column"), required=False, max_length=200)
+    row = forms.IntegerField(label=_("Row number"), required=False, min_value=1)
+    text = forms.CharField(
+        label=_("Text to redact everywhere in the package"),
+        required=False,
+        max_length=200,
+        help_text=_("Another person's name or e-mail address, exactly as it is written"),
+    )
+    reason = forms.ChoiceField(label=_("Reason"), choices=WithholdReason.choices)
+    reason_text = forms.CharField(
+        label=_("Explanation (required for “other”; the subject reads it)"),
+        required=False,
+        max_length=500,
+    )
+
+
+class PackageFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("Add a file to the data package (CSV, PDF, JPEG or PNG)"),
+        help_text=_("It is reviewed with the rest before anything is sent to the subject."),
     )

@@ -32,11 +32,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dsr import audit, crypto
+from dsr import audit, crypto, four_eyes
 from dsr.connectors import connector_for
 from dsr.connectors.base import ConnectorError, Entry, PermanentError
 from dsr.connectors.http import DONE_ACTION, HttpConnector, signature_valid
-from dsr.fulfilment import runner
+from dsr.fulfilment import review, runner
 from dsr.fulfilment.packages import parts_delete
 from dsr.fulfilment.runner import lease, subject_of
 from dsr.models import (
@@ -44,6 +44,7 @@ from dsr.models import (
     EXPORT_RIGHTS,
     FINAL_STEP_STATUSES,
     FULFILMENT_RIGHTS,
+    ApprovalKind,
     ConnectorKind,
     DataSource,
     EventKind,
@@ -192,6 +193,19 @@ def job_plan(
                 ],
             },
         )
+        if request.right == Right.ERASURE and four_eyes.required(
+            request.organization, ApprovalKind.ERASURE
+        ):
+            # Four eyes: the dry run waits for a second member's approval of this very plan
+            # (planning again asks anew; the earlier approval lapses).
+            covers, summary = four_eyes.job_covers(job)
+            four_eyes.approval_request(
+                request=request,
+                kind=ApprovalKind.ERASURE,
+                covers=covers,
+                summary=summary,
+                actor=actor,
+            )
     return job
 
 
@@ -210,6 +224,16 @@ def job_confirm(*, job: Job, actor: audit.Actor) -> Job:
             raise JobError(
                 _("No data source can carry out this right; record what was done on the request.")
             )
+        approval = None
+        if job.right == Right.ERASURE:
+            try:
+                approval = four_eyes.approval_use(
+                    request=request,
+                    kind=ApprovalKind.ERASURE,
+                    covers=four_eyes.job_covers(job)[0],
+                )
+            except four_eyes.ApprovalError as error:
+                raise JobError(error.message) from None
         now = timezone.now()
         job.steps.update(status=StepStatus.QUEUED, lease_until=now + lease(), claim="")
         job.status = JobStatus.RUNNING
@@ -221,7 +245,15 @@ def job_confirm(*, job: Job, actor: audit.Actor) -> Job:
             kind=EventKind.FULFILMENT_CONFIRMED,
             actor=actor,
             request=job.request,
-            data={"right": job.right, "steps": len(step_ids)},
+            data={
+                "right": job.right,
+                "steps": len(step_ids),
+                **(
+                    {"approval": approval.pk, "approved_by": approval.approved_by.email}
+                    if approval is not None and approval.approved_by is not None
+                    else {}
+                ),
+            },
         )
         for step_id in step_ids:
             transaction.on_commit(lambda step_id=step_id: runner._enqueue_step(step_id))
@@ -414,6 +446,8 @@ def _package_drop(request: Request, actor: audit.Actor) -> None:
             request=request,
             data={"right": job.right, "request_status": request.status, "package": "not built"},
         )
+    # A package still waiting in review is never released; its parts go.
+    review.review_drop(request=request, actor=actor)
 
 
 def job_running(request: Request) -> bool:

@@ -10,7 +10,7 @@ the claim and the request, so a step is worked by one worker at a time, a worker
 its lease stops quietly, and a running step stops at its next checkpoint once its request is
 closed. Terminal transitions (done, failed, impossible, cancelled) happen under the step's
 row lock together with their Event, so re-running a finished step records nothing twice;
-the job finishes with its last step (`_job_refresh`: the data package is wanted, Art. 19
+the job finishes with its last step (`_job_refresh`: an export waits in review, Art. 19
 notices go out).
 
 The job's lifecycle (plan, confirm, retry, a person's task, a system's callback, cancel) is
@@ -47,6 +47,7 @@ from dsr.connectors.base import (
 )
 from dsr.fulfilment.notices import notices_send
 from dsr.fulfilment.packages import TableExport, parts_delete
+from dsr.fulfilment.review import review_open
 from dsr.models import (
     ACTIVE_STEP_STATUSES,
     ARTICLE_19_RIGHTS,
@@ -441,11 +442,7 @@ def _job_refresh(job_id: int) -> None:
         return
     job.status = JobStatus.FINISHED
     job.finished_at = now
-    if job.right in EXPORT_RIGHTS and StepStatus.DONE in statuses:
-        job.package_wanted_at = now
-        job.package_lease_until = None
-        transaction.on_commit(lambda: _enqueue_package(job.pk))
-    job.save(update_fields=["status", "finished_at", "package_wanted_at", "package_lease_until"])
+    job.save(update_fields=["status", "finished_at"])
     audit.record(
         organization=job.request.organization,
         kind=EventKind.FULFILMENT_FINISHED,
@@ -453,6 +450,10 @@ def _job_refresh(job_id: int) -> None:
         request=job.request,
         data={status: statuses.count(status) for status in sorted(set(statuses))},
     )
+    if job.right in EXPORT_RIGHTS and StepStatus.DONE in statuses:
+        # The package waits for an officer's review (Art. 15(4)); nothing reaches the
+        # subject before its release (dsr/fulfilment/review.py).
+        review_open(job)
     if job.right in ARTICLE_19_RIGHTS:
         notices_send(job=job)
 

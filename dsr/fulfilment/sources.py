@@ -25,6 +25,7 @@ def data_source_save(
     secrets: dict[str, Any] | None = None,
     data_categories: list[str] | None = None,
     active: bool = True,
+    own_data_only: bool | None = None,
     validate: bool = True,
 ) -> DataSource:
     """Create or update a source. `secrets` entries left empty keep their stored value.
@@ -42,6 +43,8 @@ def data_source_save(
     source.config = config
     source.data_categories = list(data_categories or [])
     source.active = active
+    if own_data_only is not None:
+        source.own_data_only = own_data_only
     source.set_secrets(merged)
     if validate:
         connector_for(source).validate()
@@ -57,6 +60,7 @@ def data_source_save(
                 "connector": source.kind,
                 "created": created,
                 "active": source.active,
+                "own_data_only": source.own_data_only,
                 "capabilities": sorted(connector_for(source).capabilities()),
             },
         )

@@ -18,6 +18,8 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -32,19 +34,32 @@ from dsr.connectors.base import ConfigError
 from dsr.connectors.http import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from dsr.desk.access import desk_view
 from dsr.fulfilment import delivery, jobs, records
-from dsr.fulfilment.forms import CorrectionsForm, DataSourceForm, TaskForm, source_address
+from dsr.fulfilment import review as review_module
+from dsr.fulfilment.forms import (
+    CorrectionsForm,
+    DataSourceForm,
+    PackageFileForm,
+    ReviewDecisionForm,
+    TaskForm,
+    source_address,
+)
 from dsr.fulfilment.packages import package_chunks
 from dsr.fulfilment.sources import data_source_save, register_categories
 from dsr.models import (
+    EXPORT_RIGHTS,
     FULFILMENT_RIGHTS,
     Art19Notice,
     ConnectorKind,
     DataPackage,
     DataSource,
     JobStep,
+    PackageReview,
     Request,
+    ReviewDecision,
+    ReviewStatus,
     Right,
     StepStatus,
+    WithholdReason,
 )
 
 
@@ -124,6 +139,7 @@ def source_edit(request: HttpRequest, pk: int | None = None, kind: str = "") -> 
                 secrets=secrets,
                 data_categories=form.cleaned_data["data_categories"],
                 active=form.cleaned_data["active"],
+                own_data_only=form.cleaned_data["own_data_only"],
             )
         except ConfigError as error:
             form.add_error(None, _("Not saved: %(error)s") % {"error": error})
@@ -272,6 +288,8 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
             "request_obj": step.job.request,
             "waiting": step.status == StepStatus.WAITING,
             "can_act": access.can_act(request.user, step.job.request.organization),
+            "file_form": PackageFileForm() if step.job.right in EXPORT_RIGHTS else None,
+            "extra_files": step.state.get("extra_files", []),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -312,3 +330,185 @@ def package_download(request: HttpRequest, public_token: str, token: str) -> Htt
     response["Content-Length"] = str(package.size)
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# --- review before release (officers act; members see) --------------------------------------
+
+
+def _review_for(user, request_id: int) -> tuple[Request, PackageReview]:
+    request_obj = _request_for(user, request_id)
+    review = (
+        PackageReview.objects.select_related("job__request__organization")
+        .filter(job__request=request_obj, job__right=request_obj.right)
+        .first()
+    )
+    if review is None:
+        raise Http404
+    return request_obj, review
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@desk_view
+@require_GET
+def review_page(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Per source and table: rows, columns, and one table's rows a page at a time."""
+    request_obj, review = _review_for(request.user, request_id)
+    sources = review_module.review_sources(review)
+    shown = None
+    step_id, table = _int(request.GET.get("step")), request.GET.get("table", "")
+    if step_id is not None and table:
+        step = next((s.step for s in sources if s.step.pk == step_id), None)
+        if step is None:
+            raise Http404
+        try:
+            page = review_module.review_rows(
+                review, step, table, page=_int(request.GET.get("page")) or 1
+            )
+        except review_module.ReviewError:
+            raise Http404 from None
+        shown = {
+            "step": step,
+            "table": table,
+            "view": next(
+                t for s in sources for t in s.tables if t.step == step and t.name == table
+            ),
+            "page": page,
+        }
+    decisions = list(review.decisions.select_related("step__source", "created_by", "undone_by"))
+    return render(
+        request,
+        "fulfilment/review.html",
+        {
+            "request_obj": request_obj,
+            "review": review,
+            "sources": sources,
+            "shown": shown,
+            "decisions": decisions,
+            "reasons": WithholdReason.choices,
+            "can_act": access.can_act(request.user, request_obj.organization)
+            and review.status == ReviewStatus.REVIEW,
+        },
+    )
+
+
+def _back_to_review(request: HttpRequest, request_obj: Request) -> HttpResponse:
+    url = reverse("fulfilment:review", args=[request_obj.pk])
+    step, table = _int(request.POST.get("step")), request.POST.get("table", "")
+    if step is not None and table and request.POST.get("kind") not in ("table", "file"):
+        url += "?" + urlencode({"step": step, "table": table, "page": request.POST.get("page", 1)})
+    return redirect(url)
+
+
+@desk_view
+@require_POST
+def review_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+    request_obj, review = _review_for(request.user, request_id)
+    access.require_act(request.user, request_obj.organization, VIEWERS_DO_NOT_ACT)
+    form = ReviewDecisionForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[name].label or name}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(request, _("Nothing was withheld: %(problems)s") % {"problems": problems})
+        return _back_to_review(request, request_obj)
+    data = form.cleaned_data
+    step = None
+    if data["step"] is not None:
+        step = JobStep.objects.filter(pk=data["step"], job=review.job).first()
+        if step is None:
+            raise Http404
+    try:
+        review_module.decision_add(
+            review=review,
+            actor=audit.Actor.for_user(request.user),
+            kind=data["kind"],
+            reason=data["reason"],
+            reason_text=data["reason_text"],
+            step=step,
+            table=data["table"],
+            column=data["column"],
+            row=data["row"] - 1 if data["row"] is not None else None,
+            text=data["text"],
+        )
+    except review_module.ReviewError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Withheld. It will not be in the package sent."))
+    return _back_to_review(request, request_obj)
+
+
+@desk_view
+@require_POST
+def review_undo(request: HttpRequest, request_id: int, decision_id: int) -> HttpResponse:
+    request_obj, review = _review_for(request.user, request_id)
+    access.require_act(request.user, request_obj.organization, VIEWERS_DO_NOT_ACT)
+    decision = get_object_or_404(ReviewDecision, pk=decision_id, review=review)
+    try:
+        review_module.decision_undo(decision=decision, actor=audit.Actor.for_user(request.user))
+    except review_module.ReviewError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Undone: it will be in the package again."))
+    return redirect("fulfilment:review", request_id=request_obj.pk)
+
+
+@desk_view
+@require_POST
+def review_release(request: HttpRequest, request_id: int) -> HttpResponse:
+    request_obj, review = _review_for(request.user, request_id)
+    access.require_act(request.user, request_obj.organization, VIEWERS_DO_NOT_ACT)
+    try:
+        review_module.package_release(review=review, by=audit.Actor.for_user(request.user))
+    except review_module.ReviewError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Released. The package is being made and the subject will be told.")
+        )
+        broker.notify_if_waiting(request)
+    return redirect("fulfilment:review", request_id=request_obj.pk)
+
+
+@desk_view
+@require_POST
+def task_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person working a manual access task adds a file to the package (checked, encrypted)."""
+    from dsr.attachments import AttachmentRejected
+
+    step = _step_for(request.user, pk)
+    if step.source.kind != ConnectorKind.MANUAL:
+        raise Http404
+    access.require_act(request.user, step.job.request.organization, VIEWERS_DO_NOT_ACT)
+    form = PackageFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to add."))
+    else:
+        upload = form.cleaned_data["file"]
+        if upload.size > review_module.CSV_MAX:
+            messages.error(request, _("The file is larger than 10 MB."))
+            return redirect("fulfilment:task", pk=step.pk)
+        try:
+            info = review_module.file_add(
+                step=step,
+                actor=audit.Actor.for_user(request.user),
+                content=upload.read(),
+                original_name=upload.name,
+            )
+        except (AttachmentRejected, review_module.ReviewError) as error:
+            messages.error(
+                request,
+                _("Not added: %(error)s")
+                % {"error": getattr(error, "message", None) or str(error)},
+            )
+        else:
+            messages.success(
+                request, _("“%(name)s” added to the package.") % {"name": info["name"]}
+            )
+    return redirect("fulfilment:task", pk=step.pk)
