@@ -28,8 +28,10 @@ from dsr.models import (
     JobStep,
     Letter,
     Outcome,
+    PackageReview,
     RefusalGround,
     Request,
+    ReviewDecision,
     Right,
 )
 
@@ -281,13 +283,48 @@ class JobStepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReviewDecisionSerializer(serializers.ModelSerializer):
+    """An exclusion or redaction: where and why; a redacted value only as its keyed hash."""
+
+    source = serializers.CharField(source="step.source.name", read_only=True, default=None)
+
+    class Meta:
+        model = ReviewDecision
+        fields = ["id", "kind", "source", "table", "column", "row", "reason", "value_hash",
+                  "created_at", "undone_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class PackageReviewSerializer(serializers.ModelSerializer):
+    grounds = serializers.ListField(child=serializers.CharField(), read_only=True)
+    decisions = ReviewDecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PackageReview
+        fields = ["status", "created_at", "released_at", "automatic", "grounds", "decisions"]
+        read_only_fields = fields
+
+
 class JobSerializer(serializers.ModelSerializer):
     steps = JobStepSerializer(many=True, read_only=True)
+    review = serializers.SerializerMethodField(
+        help_text="Access and portability: the data package's review before release, or null."
+    )
 
     class Meta:
         model = Job
-        fields = ["id", "right", "status", "planned_at", "confirmed_at", "finished_at", "steps"]
+        fields = ["id", "right", "status", "planned_at", "confirmed_at", "finished_at", "steps",
+                  "review"]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(PackageReviewSerializer(allow_null=True))
+    def get_review(self, job: Job) -> dict[str, Any] | None:
+        review = PackageReview.objects.filter(job=job).first()
+        if review is None:
+            return None
+        data = PackageReviewSerializer(review).data
+        data["grounds"] = review.grounds()
+        return data
 
 
 # --- actions ----------------------------------------------------------------------------------

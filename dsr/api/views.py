@@ -342,6 +342,38 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         jobs = request_obj.jobs.prefetch_related("steps__source").order_by("planned_at")
         return Response(s.JobSerializer(jobs, many=True).data)
 
+    @extend_schema(
+        summary="Release the reviewed data package to the subject",
+        description=(
+            "Access and portability: the package waiting in review is built from the reviewed "
+            "parts by the worker and the subject is told. 409 when there is none waiting."
+        ),
+        request=None,
+        responses={200: s.JobSerializer(many=True), **_errors(401, 403, 404, 409, 429)},
+    )
+    @action(detail=True, methods=["post"], url_path="release-package")
+    def release_package(self, request: ApiRequest, reference: str) -> Response:
+        from dsr.fulfilment import review as package_review
+        from dsr.models import PackageReview, ReviewStatus
+
+        request_obj = self._writable()
+        waiting = PackageReview.objects.filter(
+            job__request=request_obj, status=ReviewStatus.REVIEW
+        ).first()
+        if waiting is None:
+            return Response(
+                error_body("no_package_in_review", "No data package is waiting for review."),
+                status=status.HTTP_409_CONFLICT,
+            )
+        try:
+            package_review.package_release(review=waiting, by=actor_of(self.request))
+        except package_review.ReviewError as error:
+            return Response(
+                error_body("not_releasable", error.message), status=status.HTTP_409_CONFLICT
+            )
+        jobs = request_obj.jobs.prefetch_related("steps__source").order_by("planned_at")
+        return Response(s.JobSerializer(jobs, many=True).data)
+
     # --- actions, each through dsr/workflow.py ------------------------------------------------
 
     def _act(self, serializer_class: type) -> Response:
