@@ -48,6 +48,11 @@ WORKFLOW_ACTIONS: dict[str, WorkflowAction] = {
         WorkflowAction("extend", "request_extend", {"reason": REQUIRED}),
         WorkflowAction("complete", "request_complete", {"outcome": REQUIRED, "note": ""}),
         WorkflowAction("refuse", "request_refuse", {"ground": REQUIRED, "explanation": ""}),
+        WorkflowAction(
+            "ask_refusal_approval",
+            "refusal_approval_ask",
+            {"ground": REQUIRED, "explanation": ""},
+        ),
         WorkflowAction("withdraw", "request_withdraw", {"reason": ""}),
         WorkflowAction("add_note", "request_add_note", {"text": REQUIRED}),
         WorkflowAction("message_subject", "request_message_subject", {"body": REQUIRED}),

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Organization, User
-from dsr import audit, deadlines, emails, references
+from dsr import audit, deadlines, emails, four_eyes, references
 from dsr.attachments import attachment_destroy
 from dsr.fulfilment import jobs
 from dsr.letters import rules
@@ -26,9 +26,11 @@ from dsr.models import (
     OPEN_STATUSES,
     ActorKind,
     AnswerChannel,
+    ApprovalKind,
     Attachment,
     AttachmentKind,
     Channel,
+    Event,
     EventKind,
     EvidenceKind,
     IdentityStatus,
@@ -62,6 +64,12 @@ class InvalidInput(WorkflowError):
 
 class NotPermitted(WorkflowError):
     code = "not_permitted"
+
+
+class ApprovalNeeded(InvalidInput):
+    """Four eyes: the action needs a second member's approval of exactly this (issue 18)."""
+
+    code = "approval_needed"
 
 
 class TransitionNotAllowed(WorkflowError):
@@ -425,6 +433,12 @@ def identity_decide(
         request.identity_status = IdentityStatus.FAILED
         request.identity_evidence = evidence
     request.save()
+    # The read-only match against the sources, when one was run, is part of the evidence.
+    match = (
+        Event.objects.filter(request=request, kind=EventKind.IDENTITY_MATCHED)
+        .order_by("-sequence")
+        .first()
+    )
     _record(
         request,
         EventKind.IDENTITY_VERIFIED if verified else EventKind.IDENTITY_FAILED,
@@ -432,6 +446,20 @@ def identity_decide(
         data={
             "evidence": evidence,
             "documents": [{"attachment": doc.pk, "sha256": doc.sha256} for doc in documents],
+            **(
+                {
+                    "match": {
+                        "event": match.sequence,
+                        "sources": [
+                            {"source": entry["source"], "fields": entry.get("fields", [])}
+                            for entry in match.data.get("sources", [])
+                            if entry.get("fields") or entry.get("rows")
+                        ],
+                    }
+                }
+                if match is not None
+                else {}
+            ),
         },
         payload={"note": note} if note else None,
     )
@@ -611,6 +639,14 @@ def request_refuse(
     blocker = rules.ground_blocker(request, ground, explanation=explanation)
     if blocker:
         raise InvalidInput(blocker)
+    try:
+        approval = four_eyes.approval_use(
+            request=request,
+            kind=ApprovalKind.REFUSAL,
+            covers=four_eyes.refusal_covers(ground, explanation),
+        )
+    except four_eyes.ApprovalError as error:
+        raise ApprovalNeeded(error.message) from None
     request.refusal_ground = ground
     request.refusal_explanation = explanation
     _close(
@@ -618,8 +654,39 @@ def request_refuse(
         Status.REFUSED,
         actor,
         EventKind.REFUSED,
-        data={"ground": ground},
+        data={
+            "ground": ground,
+            **(
+                {"approval": approval.pk, "approved_by": approval.approved_by.email}
+                if approval is not None and approval.approved_by is not None
+                else {}
+            ),
+        },
         payload={"explanation": explanation} if explanation else None,
+    )
+    return request
+
+
+@transaction.atomic
+def refusal_approval_ask(
+    *, request: Request, ground: str, actor: audit.Actor, explanation: str = ""
+) -> Request:
+    """Four eyes on refusals: ask a second officer or manager to approve refusing on `ground`
+    (with `explanation`); the refusal itself is made once approved (`request_refuse`)."""
+    request = _lock(request, "refuse", actor)
+    explanation = _text(explanation, "The explanation", required=False)
+    blocker = rules.ground_blocker(request, ground, explanation=explanation)
+    if blocker:
+        raise InvalidInput(blocker)
+    if not four_eyes.required(request.organization, ApprovalKind.REFUSAL):
+        raise InvalidInput("This organisation does not ask for a second pair of eyes on refusals.")
+    four_eyes.approval_request(
+        request=request,
+        kind=ApprovalKind.REFUSAL,
+        covers=four_eyes.refusal_covers(ground, explanation),
+        summary={"ground": ground},
+        parameters={"ground": ground, "explanation": explanation},
+        actor=actor,
     )
     return request
 

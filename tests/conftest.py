@@ -124,6 +124,9 @@ def make_organization(**overrides: object) -> Organization:
         "reference_prefix": "OPM",
         "privacy_email": "privacy@openmotics.example",
     }
+    # Four eyes on erasure is on by default (issue 18); tests that do not test it plan and
+    # confirm alone (tests/dsr/fulfilment/test_four_eyes.py turns it on).
+    values.setdefault("four_eyes_erasure", False)
     values.update(overrides)
     # The place letters are dated from, in each offered language (DSR issue 16).
     values.setdefault(

@@ -112,6 +112,13 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("refuse", "refuse", desk_forms.RefuseForm, _("Request refused."), _("Refuse")),
         Action(
+            "ask_refusal",
+            "ask_refusal_approval",
+            desk_forms.RefuseForm,
+            _("A second officer or manager is asked to approve this refusal."),
+            _("Ask a second pair of eyes to refuse"),
+        ),
+        Action(
             "withdraw",
             "withdraw",
             desk_forms.WithdrawForm,

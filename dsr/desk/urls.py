@@ -5,7 +5,7 @@ from django.urls import path
 from dsr.desk.actions import ACTIONS
 from dsr.desk.reports import views as reports
 from dsr.desk.reports.tables import TABLES
-from dsr.desk.views import log_request, queue, request_page, retention, settings
+from dsr.desk.views import human_control, log_request, queue, request_page, retention, settings
 
 app_name = "desk"
 urlpatterns = [
@@ -20,6 +20,21 @@ urlpatterns = [
         "requests/<str:reference>/files/<int:attachment_id>/",
         request_page.request_file,
         name="request_file",
+    ),
+    path(
+        "requests/<str:reference>/approvals/<int:approval_id>/approve/",
+        human_control.approval_give,
+        name="approval_give",
+    ),
+    path(
+        "requests/<str:reference>/approvals/<int:approval_id>/refuse/",
+        human_control.approval_refuse,
+        name="approval_refuse",
+    ),
+    path(
+        "requests/<str:reference>/identity-match/",
+        human_control.identity_match_run,
+        name="identity_match",
     ),
     *(
         path(

@@ -9,11 +9,13 @@
 - `register.py`      Recipient, ProcessingActivity
 - `letters.py`       Letter, PrintBatch, RegisterExport
 - `fulfilment.py`    DataSource, Job, JobStep, DataPackage, Art19Notice
+- `approvals.py`     Approval (four eyes)
 
 The app label stays `dsr`: table names, model names and migrations are those of the
 single module this package was split from.
 """
 
+from dsr.models.approvals import Approval, ApprovalKind
 from dsr.models.events import (
     AuditHead,
     Event,
@@ -96,6 +98,8 @@ from dsr.models.vocabulary import (
 )
 
 __all__ = [
+    "Approval",
+    "ApprovalKind",
     "ACTIVE_STEP_STATUSES",
     "ARTICLE_19_RIGHTS",
     "CLOSED_STATUSES",

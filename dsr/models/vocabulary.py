@@ -186,3 +186,8 @@ class EventKind(models.TextChoices):
     MEMBER_REMOVED = "organization.member_removed", _("Member removed")
     WEBHOOK_PAUSED = "organization.webhook_paused", _("Webhook endpoint paused")
     WEBHOOK_RESUMED = "organization.webhook_resumed", _("Webhook endpoint resumed")
+    # Four eyes (issue 18): a second member approves an erasure's dry run, a refusal, a release.
+    APPROVAL_REQUESTED = "approval.requested", _("Second pair of eyes asked")
+    APPROVAL_GIVEN = "approval.given", _("Approved by a second pair of eyes")
+    # Identity matched against the organisation's data sources (read-only, counts and hashes).
+    IDENTITY_MATCHED = "identity.matched", _("Identity matched against the data sources")

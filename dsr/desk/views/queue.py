@@ -22,6 +22,7 @@ from dsr.desk.badges import Badge, due_badge
 from dsr.desk.csv_export import csv_lines
 from dsr.desk.filters import QueueFilter, queue_data
 from dsr.desk.forms import BulkAssignForm
+from dsr.desk.repeats import Repeat, repeats_for
 from dsr.models import Channel, Request, Right, Status
 
 CSV_CHUNK = 2000
@@ -31,6 +32,7 @@ CSV_CHUNK = 2000
 class QueueRow:
     request: Request
     badge: Badge
+    repeat: Repeat | None = None  # the same subject asked the same within 12 months
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     requests = queue_filter.qs if queue_filter.is_valid() else queue_filter.queryset.none()
     paginator = queries.CappedPaginator(requests, queries.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    objects = list(page.object_list)
+    repeats = repeats_for(objects)  # one query for the page
     rows = [
-        QueueRow(request=request_obj, badge=due_badge(request_obj, today))
-        for request_obj in page.object_list
+        QueueRow(
+            request=request_obj,
+            badge=due_badge(request_obj, today),
+            repeat=repeats.get(request_obj.pk),
+        )
+        for request_obj in objects
     ]
     facets = queries.facet_counts(requests, today=today, user=request.user, officers=officers)
     query = request.GET.copy()
