@@ -20,10 +20,13 @@ from dsr.letters import rules
 from dsr.models import (
     Letter,
     LetterKind,
+    PackageReview,
     RegisterIncomplete,
     RegisterLine,
     Request,
+    ReviewStatus,
     Right,
+    WithholdReason,
     organization_missing,
     processing_register,
     recipient_names,
@@ -98,6 +101,28 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
+def package_withheld(request: Request) -> list[dict[str, str]]:
+    """The grounds on which the released package withheld parts, each once: the reason code,
+    and for "other" the officer's explanation (never what was withheld)."""
+    review = (
+        PackageReview.objects.filter(
+            job__request=request, job__right=request.right, status=ReviewStatus.RELEASED
+        )
+        .order_by("-released_at")
+        .first()
+    )
+    if review is None:
+        return []
+    grounds: list[dict[str, str]] = []
+    for decision in review.decisions.filter(undone_at__isnull=True).order_by("pk"):
+        text = decision.reason_text.strip() if decision.reason == WithholdReason.OTHER else ""
+        ground = {"reason": decision.reason, "text": text}
+        if ground not in grounds:
+            grounds.append(ground)
+    order = list(WithholdReason.values)
+    return sorted(grounds, key=lambda ground: (order.index(ground["reason"]), ground["text"]))
+
+
 def letter_content(
     *,
     request: Request,
@@ -169,6 +194,9 @@ def letter_content(
             register_recipients=names.values(),
             not_told_reason=fields.get("not_told_reason") or "",
         )
+    if kind == LetterKind.ANSWER and request.right in rules.ACCESS_COPY_RIGHTS:
+        # Art. 15(4), 20(4): the grounds on which the package's review withheld parts.
+        content["package_withheld"] = package_withheld(request)
     if kind == LetterKind.ANSWER and request.right == Right.ACCESS:
         content["register"] = register_content(
             organization, fields.get("activity_ids"), request.language

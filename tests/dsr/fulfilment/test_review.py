@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
-from fulfilment_helpers import manual_source, query, started
+from fulfilment_helpers import manual_source, started
 
 from dsr import audit
 from dsr.attachments import AttachmentRejected
@@ -32,23 +32,23 @@ from dsr.models import (
 THIRD_PERSON = "Els Bogaert"
 
 
-def household(url: str) -> None:
-    """The subject's invoices and ticket name his partner, as a household's records do."""
+def execute(url: str, sql: str, **values: str) -> None:
     import sqlalchemy as sa
 
     from dsr.connectors.sql import normalise_url
 
     engine = sa.create_engine(normalise_url(url), poolclass=sa.pool.NullPool)
     with engine.begin() as connection:
-        connection.execute(
-            sa.text("UPDATE invoices SET billing_name = :name WHERE number = 'INV-2'"),
-            {"name": THIRD_PERSON},
-        )
-        connection.execute(
-            sa.text("UPDATE support_tickets SET body = :body"),
-            {"body": f"Please call my partner {THIRD_PERSON.upper()} about the gateway."},
-        )
+        connection.execute(sa.text(sql), values)
     engine.dispose()
+
+
+def household(url: str) -> None:
+    """The subject's invoices and ticket name his partner, as a household's records do."""
+    execute(url, "UPDATE invoices SET billing_name = :name WHERE number = 'INV-2'",
+            name=THIRD_PERSON)  # fmt: skip
+    execute(url, "UPDATE support_tickets SET body = :body",
+            body=f"Please call my partner {THIRD_PERSON.upper()} about the gateway.")  # fmt: skip
 
 
 def run_steps(job) -> None:
@@ -104,7 +104,7 @@ def test_the_review_lists_tables_and_pages_rows_from_the_stored_parts(
     invoices = table_named(sources, "invoices")
     assert invoices.rows == 2 and "billing_name" in invoices.columns
     # The source is not asked again: emptied, the preview still shows what was exported.
-    query(platform_url, "DELETE FROM invoices")
+    execute(platform_url, "DELETE FROM invoices")
     page = review.review_rows(item, invoices.step, "invoices")
     assert page.total == 2 and page.pages == 1
     names = [values[page.columns.index("billing_name")] for _, values in page.rows]
@@ -361,3 +361,56 @@ def test_a_manual_task_adds_checked_files_that_are_reviewed_like_the_rest(
     csv_name = next(name for name in texts if name.endswith("letters.csv"))
     assert "2024-01-01" in texts[csv_name] and THIRD_PERSON not in texts[csv_name]
     assert "legal professional privilege" in texts["index.html"]
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", ["Article 15(4) GDPR", "personal data of other people", "A household line."]),
+        ("nl", ["artikel 15, lid 4, AVG", "persoonsgegevens van andere personen"]),
+        ("fr", ["article 15, paragraphe 4, du RGPD", "personnelles d\u2019autres personnes"]),
+    ],
+)
+def test_the_answer_letter_lists_the_grounds_never_what(
+    subject_request, officer_actor, language, expected
+):
+    from django.utils import timezone
+
+    from dsr.letters import content as letter_content
+    from dsr.letters import render
+    from dsr.models import LetterKind, Outcome
+
+    item = finished_in_review(subject_request, officer_actor)
+    step = item.job.steps.get()
+    review.decision_add(
+        review=item, actor=officer_actor, kind=DecisionKind.TEXT, text=THIRD_PERSON,
+        reason=WithholdReason.THIRD_PARTY,
+    )  # fmt: skip
+    review.decision_add(
+        review=item, actor=officer_actor, kind=DecisionKind.COLUMN, step=step,
+        table="customers", column="phone", reason=WithholdReason.OTHER,
+        reason_text="A household line.",
+    )  # fmt: skip
+    undone = review.decision_add(
+        review=item, actor=officer_actor, kind=DecisionKind.TABLE, step=step,
+        table="invoices", reason=WithholdReason.TRADE_SECRET,
+    )  # fmt: skip
+    review.decision_undo(decision=undone, actor=officer_actor)
+    before = letter_content.package_withheld(subject_request)
+    assert before == []  # not released: the letter does not speak of it yet
+    review.package_release(review=item, by=officer_actor)
+    subject_request.language = language
+    subject_request.status = Status.COMPLETED
+    subject_request.outcome = Outcome.FULFILLED
+    subject_request.save(update_fields=["language", "status", "outcome"])
+    content = letter_content.letter_content(
+        request=subject_request, kind=LetterKind.ANSWER, letter_date=timezone.now().date()
+    )
+    assert content["package_withheld"] == [
+        {"reason": "third_party", "text": ""},
+        {"reason": "other", "text": "A household line."},
+    ]
+    html = render.render_html(content, signed=False)
+    for phrase in expected:
+        assert phrase in html, phrase
+    assert THIRD_PERSON not in html
