@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import itertools
 import unicodedata
 import uuid
 from collections.abc import Iterator
@@ -207,30 +206,11 @@ def _file_info(step: JobStep, name: str) -> dict[str, Any]:
     raise ReviewError(_("This file is not in the package."))
 
 
-def _stored_rows(info: dict[str, Any]) -> Iterator[list[Any]]:
-    """The table's rows, one by one, from its encrypted part (the engine's reader)."""
-    try:
-        from dsr.fulfilment.packages import table_rows
-    except ImportError:  # TEMPORARY until the engine's reader lands
-        return _json_part_rows(info)
-    return table_rows(info)
+def _stored_rows(info: dict[str, Any], start: int, limit: int) -> Iterator[list[Any]]:
+    """Rows of a table from its encrypted part (the engine's streaming reader)."""
+    from dsr.fulfilment.packages import table_rows
 
-
-def _json_part_rows(info: dict[str, Any]) -> Iterator[list[Any]]:
-    import json
-
-    from dsr.fulfilment.streams import stored_chunks
-
-    columns = list(info.get("columns", []))
-    buffer = b""
-    for chunk in stored_chunks(info["json"]):
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
-        for line in lines:
-            line = line.strip().rstrip(b",")
-            if line.startswith(b"{"):
-                row = json.loads(line)
-                yield [row.get(c) for c in columns]
+    return table_rows(info, start=start, limit=limit)
 
 
 @dataclass
@@ -252,7 +232,7 @@ def review_rows(review: PackageReview, step: JobStep, table: str, page: int = 1)
     pages = max(1, -(-total // PAGE_ROWS))
     page = min(max(1, page), pages)
     start = (page - 1) * PAGE_ROWS
-    rows = itertools.islice(_stored_rows(info), start, start + PAGE_ROWS)
+    rows = _stored_rows(info, start, PAGE_ROWS)
     return RowPage(
         columns=list(info.get("columns", [])),
         rows=[(start + offset, list(values)) for offset, values in enumerate(rows)],
@@ -265,7 +245,7 @@ def review_rows(review: PackageReview, step: JobStep, table: str, page: int = 1)
 def _cell_value(info: dict[str, Any], row: int, column: str) -> Any:
     columns = list(info.get("columns", []))
     index = columns.index(column)
-    for values in itertools.islice(_stored_rows(info), row, row + 1):
+    for values in _stored_rows(info, row, 1):
         return list(values)[index]
     raise ReviewError(_("This row is not in the table."))
 
@@ -334,6 +314,7 @@ def decision_add(
         else:
             if step is None or step.job_id != review.job_id:
                 raise ReviewError(_("This table is not in the package."))
+            step = JobStep.objects.select_related("source").get(pk=step.pk)  # as stored now
             decision.step = step
             data["source"] = step.source.name
             if kind == DecisionKind.FILE:
