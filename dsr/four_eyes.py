@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from accounts import access
 from accounts.models import Organization
 from dsr import audit
-from dsr.models import ActorKind, Approval, ApprovalKind, EventKind, Job, Request
+from dsr.models import ActorKind, Approval, ApprovalKind, EventKind, Job, PackageReview, Request
 
 SETTING = {
     ApprovalKind.ERASURE: "four_eyes_erasure",
@@ -80,6 +80,22 @@ def job_covers(job: Job) -> tuple[str, dict[str, Any]]:
         ],
     }
     return covers_of(plan), summary
+
+
+def release_covers(review: PackageReview) -> tuple[str, dict[str, Any]]:
+    """A package's review as it stands: the review and every decision in force."""
+    decisions = list(
+        review.decisions.filter(undone_at__isnull=True)
+        .order_by("pk")
+        .values("pk", "kind", "step_id", "table", "column", "row", "value_hash", "reason")
+    )
+    summary = {
+        "review": review.pk,
+        "job": review.job_id,
+        "decisions": len(decisions),
+        "reasons": sorted({decision["reason"] for decision in decisions}),
+    }
+    return covers_of({"review": review.pk, "decisions": decisions}), summary
 
 
 def refusal_covers(ground: str, explanation: str) -> str:
@@ -149,6 +165,9 @@ def _still_current(approval: Approval) -> bool:
     if approval.kind == ApprovalKind.ERASURE:
         job = Job.objects.filter(pk=approval.summary.get("job")).first()
         return job is not None and job_covers(job)[0] == approval.covers
+    if approval.kind == ApprovalKind.RELEASE:
+        review = PackageReview.objects.filter(pk=approval.summary.get("review")).first()
+        return review is not None and release_covers(review)[0] == approval.covers
     return True
 
 
@@ -174,7 +193,7 @@ def approval_give(*, approval: Approval, actor: audit.Actor) -> Approval:
             approval.lapsed_at = timezone.now()
             approval.save(update_fields=["lapsed_at"])
             raise ApprovalError(
-                _("The dry run changed since the approval was asked; plan and ask again."),
+                _("What was to be approved changed since it was asked; ask again."),
                 code="lapsed",
             )
         approval.approved_by = actor.user

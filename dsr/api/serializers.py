@@ -19,6 +19,7 @@ from dsr.api.fields import (
 )
 from dsr.models import (
     AnswerChannel,
+    Approval,
     Attachment,
     AttachmentKind,
     Channel,
@@ -45,6 +46,7 @@ API_ACTIONS = {
     "refuse": "refuse",
     "complete": "complete",
     "withdraw": "withdraw",
+    "ask_refusal_approval": "ask-refusal-approval",
 }
 
 # The public form owns the web channel (with its e-mail confirmation); the API logs the rest.
@@ -391,3 +393,19 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    """Four eyes (issue 18): who asked a second officer or manager to approve what, and who
+    approved it; `summary` names sources and row counts or the ground, never personal data."""
+
+    requested_by = serializers.EmailField(source="requested_by.email", default=None)
+    approved_by = serializers.EmailField(source="approved_by.email", default=None)
+    pending = serializers.BooleanField(source="is_pending")
+    summary = serializers.JSONField()
+
+    class Meta:
+        model = Approval
+        fields = ["id", "kind", "covers", "summary", "requested_by", "requested_at",
+                  "approved_by", "approved_at", "pending"]  # fmt: skip
+        read_only_fields = fields

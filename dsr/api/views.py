@@ -452,3 +452,70 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def withdraw(self, request: ApiRequest, reference: str) -> Response:
         return self._act(s.WithdrawSerializer)
+
+    # --- four eyes (issue 18) ----------------------------------------------------------------
+
+    @extend_schema(
+        summary="Ask a second officer or manager to approve a refusal (four eyes)",
+        description=(
+            "Where the organisation asks for four eyes on refusals, `refuse` is answered "
+            "`approval_needed` until another officer or manager approved exactly this ground "
+            "and explanation."
+        ),
+        request=s.RefuseSerializer,
+        responses=ACTION_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="ask-refusal-approval")
+    def ask_refusal_approval(self, request: ApiRequest, reference: str) -> Response:
+        return self._act(s.RefuseSerializer)
+
+    @extend_schema(
+        summary="Approvals asked and given (four eyes)",
+        description=(
+            "Open approvals first: waiting for a second officer or manager, or given and not "
+            "yet used. An erasure's dry run, a refusal or a package release waits here."
+        ),
+        responses={200: s.ApprovalSerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def approvals(self, request: ApiRequest, reference: str) -> Response:
+        from dsr import four_eyes
+
+        request_obj = self.get_object()
+        return Response(s.ApprovalSerializer(four_eyes.pending_for(request_obj), many=True).data)
+
+    @extend_schema(
+        summary="Approve as the second pair of eyes",
+        description=(
+            "Only a person signed in to the desk (the API with their session) who is an "
+            "officer or manager of the organisation and did not ask: never the asker, a "
+            "viewer, another organisation's member or an API token (no person behind it)."
+        ),
+        request=None,
+        responses={200: s.ApprovalSerializer, **_errors(401, 403, 404, 409, 429)},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"approvals/(?P<approval_id>[0-9]{1,18})/approve",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def approve(self, request: ApiRequest, reference: str, approval_id: str) -> Response:
+        from dsr import four_eyes
+        from dsr.models import Approval
+
+        request_obj = self._writable()
+        approval = Approval.objects.filter(request=request_obj, pk=int(approval_id)).first()
+        if approval is None:
+            raise NotFound()
+        try:
+            approval = four_eyes.approval_give(approval=approval, actor=actor_of(self.request))
+        except four_eyes.ApprovalError as error:
+            code = (
+                status.HTTP_403_FORBIDDEN
+                if error.code == "not_permitted"
+                else status.HTTP_409_CONFLICT
+            )
+            return Response(error_body(error.code, error.message), status=code)
+        return Response(s.ApprovalSerializer(approval).data)
