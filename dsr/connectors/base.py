@@ -9,7 +9,7 @@ resumes from the bookmark in `state` and never counts a row twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -141,6 +141,8 @@ class Outcome:
 
 class TableWriter(Protocol):
     def write(self, row: tuple | list) -> None: ...
+
+    def write_many(self, rows: Iterable[Sequence[Any]]) -> None: ...
 
 
 class StepContext(Protocol):

@@ -183,35 +183,69 @@ _FORMULA_SCAN = re.compile(r"^\s*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]", re.MULTIL
 
 
 def _json_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """The rows as JSON objects, one a line, separated by `,\\n` (no brackets)."""
+    """The rows as JSON objects separated by commas, on one line (no brackets): one
+    orjson call for the batch."""
+    objects = list(map(dict, map(zip, repeat(columns), rows)))
     try:
-        return b",\n".join(map(_dumps, map(dict, map(zip, repeat(columns), rows))))
+        return _dumps(objects)[1:-1]
     except (orjson.JSONEncodeError, TypeError):
         # What orjson refuses (an integer beyond 64 bits, a key that is not text): the
-        # standard library's encoder, for this batch.
-        return ",\n".join(
-            _std_encode(dict(zip(columns, row, strict=False))) for row in rows
-        ).encode()
+        # standard library's encoder, for this batch (it escapes line breaks too).
+        return _std_encode(objects)[1:-1].encode()
 
 
-def _csv_rows(writer: Any, rows: Sequence[Sequence[Any]], width: int) -> None:
-    """Write the rows through `_csv_cell`, column by column where the types allow it."""
-    if not width or any(len(row) != width for row in rows):
-        writer.writerows([list(map(_csv_cell, row)) for row in rows])
-        return
-    columns: list[Any] = list(zip(*rows, strict=True))
-    for index, column in enumerate(columns):
-        kinds = set(map(type, column))
-        if kinds <= _PLAIN_TYPES:
-            continue
-        if kinds <= _TEXT_TYPES:
-            if _FORMULA_SCAN.search("\n".join(filter(None, column))):
-                columns[index] = list(map(csv_safe, column))
-        elif kinds <= _DATETIME_TYPES:
-            columns[index] = [value if value is None else value.isoformat() for value in column]
+_NUMBER_TYPES = frozenset({int, float})
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def _csv_quoted(value: str) -> str:
+    """A field as `csv.writer` (QUOTE_MINIMAL) writes it."""
+    if _NEEDS_QUOTES.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _csv_column(column: Sequence[Any]) -> list[str] | None:
+    """A column of a batch as CSV fields, for the common types with a few C-level calls
+    per column instead of calls per value; None for a column of other types."""
+    kinds = set(map(type, column))
+    if kinds <= _NUMBER_TYPES:
+        try:
+            text = _dumps(column).decode()
+        except orjson.JSONEncodeError:
+            return list(map(str, column))
+        if "e" in text or "null" in text:  # Python writes 1e+16, nan and inf its own way
+            return list(map(str, column))
+        return text[1:-1].split(",")
+    if kinds <= _PLAIN_TYPES:
+        return ["" if value is None else str(value) for value in column]
+    if kinds <= _TEXT_TYPES:
+        values = list(column) if _NONE not in kinds else ["" if v is None else v for v in column]
+        if _FORMULA_SCAN.search("\n".join(values)):
+            values = list(map(csv_safe, values))
+        if _NEEDS_QUOTES.search("\x00".join(values)):
+            values = list(map(_csv_quoted, values))
+        return values
+    if kinds <= _DATETIME_TYPES:
+        values = orjson.loads(_dumps(column))  # ISO 8601, as datetime.isoformat writes it
+        return values if _NONE not in kinds else ["" if v is None else v for v in values]
+    return None
+
+
+def _csv_rows(writer: Any, rows: Sequence[Sequence[Any]], width: int) -> str | None:
+    """The batch as CSV text, column by column; or, for rows of uneven width, a single
+    column or other types, written through `writer` value by value (returns None)."""
+    if width > 1 and set(map(len, rows)) == {width}:
+        columns = []
+        for column in zip(*rows, strict=True):
+            fields = _csv_column(column)
+            if fields is None:
+                break
+            columns.append(fields)
         else:
-            columns[index] = list(map(_csv_cell, column))
-    writer.writerows(zip(*columns, strict=True))
+            return "\r\n".join(map(",".join, zip(*columns, strict=True))) + "\r\n"
+    writer.writerows([list(map(_csv_cell, row)) for row in rows])
+    return None
 
 
 class _Renderer:
@@ -240,9 +274,13 @@ class _Renderer:
         if self.rows < PREVIEW_ROWS:
             for row in rows[: PREVIEW_ROWS - self.rows]:
                 self.preview.append([_csv_value(value) for value in row])
+        # One line per batch: the reader splits the part into batches at line breaks.
         self._json_out.write((b",\n" if self.rows else b"\n") + _json_rows(self.columns, rows))
-        _csv_rows(self._csv, rows, len(self.columns))
-        self._csv_flush()
+        text = _csv_rows(self._csv, rows, len(self.columns))
+        if text is None:
+            self._csv_flush()
+        else:
+            self._csv_out.write(text.encode())
         self.rows += len(rows)
 
     def finish(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -294,10 +332,11 @@ class TableExport:
             self._batch = []
 
     def write_many(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Many rows at once (a fetched batch): no call per row."""
         self._batch.extend(rows)
-        if len(self._batch) >= BATCH_ROWS:
-            self._renderer.batch(self._batch)
-            self._batch = []
+        while len(self._batch) >= BATCH_ROWS:
+            self._renderer.batch(self._batch[:BATCH_ROWS])
+            del self._batch[:BATCH_ROWS]
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
         if error is not None:
@@ -318,6 +357,7 @@ class TableExport:
                 "csv": self._csv_upload.save(f"{self.prefix}/{self.name}.csv.enc"),
                 "json_zip": json_zip,
                 "csv_zip": csv_zip,
+                "batch_rows": BATCH_ROWS,
             }
         )
 
@@ -334,8 +374,9 @@ def parts_delete(files: list[dict[str, Any]]) -> None:
 # --- reading a stored table back ------------------------------------------------------------
 
 
-def _json_lines(part: dict[str, Any]) -> Iterator[list[bytes]]:
-    """The JSON part's row lines (each `{...}` with its trailing comma), in batches."""
+def _json_lines(part: dict[str, Any]) -> Iterator[bytes]:
+    """The JSON part's lines that hold rows: `{...},{...}` (a batch of `part["batch_rows"]`
+    rows; one row a line in parts from before), each maybe with a trailing comma."""
     inflate = zlib.decompressobj(-15) if part.get("format") == PART_FORMAT else None
     rest = b""
 
@@ -349,17 +390,20 @@ def _json_lines(part: dict[str, Any]) -> Iterator[list[bytes]]:
                 yield inflate.decompress(inflate.unconsumed_tail, READ_BYTES)
 
     for piece in pieces():
+        if b"\n" not in piece:
+            rest += piece
+            continue
         lines = (rest + piece).split(b"\n")
         rest = lines.pop()
-        rows = [line for line in lines if line.startswith(b"{")]
-        if rows:
-            yield rows
+        for line in lines:
+            if line.startswith(b"{"):
+                yield line
     if rest.startswith(b"{"):
-        yield [rest]
+        yield rest
 
 
-def _parse(lines: list[bytes]) -> list[dict[str, Any]]:
-    return orjson.loads(b"[" + b"\n".join(lines).rstrip(b",") + b"]")
+def _parse(line: bytes) -> list[dict[str, Any]]:
+    return orjson.loads(b"[" + line.rstrip(b",") + b"]")
 
 
 def _values(columns: Sequence[str], rows: list[dict[str, Any]]) -> list[Sequence[Any]]:
@@ -373,8 +417,8 @@ def _values(columns: Sequence[str], rows: list[dict[str, Any]]) -> list[Sequence
 
 
 def _row_batches(part: dict[str, Any], columns: Sequence[str]) -> Iterator[list[Sequence[Any]]]:
-    for lines in _json_lines(part):
-        yield _values(columns, _parse(lines))
+    for line in _json_lines(part):
+        yield _values(columns, _parse(line))
 
 
 def table_rows(
@@ -382,16 +426,18 @@ def table_rows(
 ) -> Iterator[list[Any]]:
     """The stored table's rows from `start` (0-based, in stored order), at most `limit`, each
     a list of values in `part["columns"]` order. Streams: decrypts and inflates the part
-    chunk by chunk; rows before `start` are counted, not parsed."""
+    chunk by chunk, memory holds one batch; batches before `start` are not parsed."""
     columns = list(part.get("columns", []))
+    per_line = int(part.get("batch_rows", 1))
     skip, left = max(0, start), limit
     if left is not None and left <= 0:
         return
-    for lines in _json_lines(part):
-        if skip >= len(lines):
-            skip -= len(lines)
+    for line in _json_lines(part):
+        if skip >= per_line:
+            skip -= per_line
             continue
-        for values in _values(columns, _parse(lines[skip:])):
+        rows = _values(columns, _parse(line))
+        for values in rows[skip:]:
             yield list(values)
             if left is not None:
                 left -= 1
@@ -473,7 +519,7 @@ def _redact_rows(
     text decides whether any value in it needs replacing."""
     if not rows:
         return rows
-    if not width or any(len(row) != width for row in rows):
+    if not width or set(map(len, rows)) != {width}:
         return [[_redact_value(value, pattern) for value in row] for row in rows]
     columns: list[Any] = list(zip(*rows, strict=True))
     sub = partial(pattern.sub, REDACTED)

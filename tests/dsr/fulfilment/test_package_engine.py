@@ -256,3 +256,36 @@ def test_a_tampered_part_stops_the_build_and_stores_nothing(exported):
     with pytest.raises(crypto.InvalidToken):
         packages.package_build(job=exported)
     assert stored() == before
+
+
+def test_small_batches_page_and_review_across_batch_boundaries(
+    monkeypatch, organization, platform_source, in_progress, officer_actor
+):
+    monkeypatch.setattr(packages, "BATCH_ROWS", 7)
+    job = started(in_progress(Right.ACCESS), officer_actor)
+    for step in job.steps.all():
+        while runner.step_run(step_id=step.pk) is not None:
+            pass
+    job.refresh_from_db()
+    readings = next(part for part in _parts(job) if part["name"] == "power_readings")
+    assert readings["batch_rows"] == 7
+    rows = list(packages.table_rows(readings))
+    assert len(rows) == 300 and rows[0][1] == 100 and rows[-1][1] == 399
+    for start, limit in ((0, 7), (6, 2), (7, 7), (13, 15), (294, 10), (298, None)):
+        expected = rows[start : None if limit is None else start + limit]
+        assert list(packages.table_rows(readings, start, limit)) == expected
+    third = rules.Ground("third_party")
+    decisions = rules.ReviewDecisions(
+        tables={
+            rules.TableKey("customer-platform", "power_readings"): rules.TableDecisions(
+                rows=tuple(rules.RowExclusion(index, third) for index in (6, 7, 13, 14, 299)),
+                cells=(rules.CellRedaction(20, "kwh_total", third),),
+            )
+        }
+    )
+    files = _files(packages.package_build(job=job, decisions=decisions)[0])
+    kept = json.loads(files["customer-platform/power_readings.json"])
+    assert [row["watts"] for row in kept] == [
+        100 + index for index in range(300) if index not in (6, 7, 13, 14, 299)
+    ]
+    assert kept[16]["kwh_total"] == rules.REDACTED and kept[16]["watts"] == 120
