@@ -27,6 +27,7 @@ from dsr.connectors.sql import MAX_DIRECT_MATCHES, SqlConnector, _jsonable, _pyt
 
 # The subject's fields a match may use, by the names sources and pages give them.
 FIELD_NAMES = {"subject_email": "email", "subject_customer_number": "customer_number"}
+FIELD_ORDER = ("email", "customer_number")
 MAX_KEYS = 50  # keys hashed and kept per part; the count is always the full count
 
 
@@ -36,6 +37,10 @@ class MatchLine:
     fields: list[str] = field(default_factory=list)
     rows: int = 0
     keys: list[Any] = field(default_factory=list)
+
+
+def ordered(fields: set[str]) -> list[str]:
+    return [name for name in FIELD_ORDER if name in fields]
 
 
 def match(connector: Connector, subject: Subject) -> list[MatchLine]:
@@ -78,7 +83,7 @@ def _sql_match(connector: SqlConnector, subject: Subject) -> list[MatchLine]:
                 )
                 for key in connection.execute(query).scalars():
                     found.setdefault(_jsonable(key), set()).add(FIELD_NAMES[subject_field])
-            fields = sorted(set().union(*found.values())) if found else []
+            fields = ordered(set().union(*found.values())) if found else []
             lines.append(
                 MatchLine(what=spec.label, fields=fields, rows=len(found), keys=list(found))
             )
@@ -113,7 +118,7 @@ def _http_match(connector: HttpConnector, subject: Subject) -> list[MatchLine]:
             lines.append(
                 MatchLine(
                     what=str(item.get("what") or connector.source.name)[:200],
-                    fields=sorted({str(name) for name in matched} & known),
+                    fields=ordered({str(name) for name in matched} & known),
                     rows=rows if isinstance(rows, int) and rows >= 0 else len(keys),
                     keys=[str(key)[:200] for key in keys[:MAX_KEYS]],
                 )

@@ -2,7 +2,8 @@
 
 `python manage.py demo_receiver` (started by `make run`) listens on 127.0.0.1:8719 and
 answers as a webshop, an app back-end or a building portal would: it checks the desk's
-HMAC signature; a dry run reports what it holds; an export is answered at once with the
+HMAC signature; a search ("find") says which records know the subject; a dry run reports
+what it holds; an export is answered at once with the
 data; an erasure, rectification or restriction is accepted (202) and its result posted,
 signed, to the desk's callback URL two seconds later.
 """
@@ -93,6 +94,24 @@ class DemoReceiver(BaseHTTPRequestHandler):
         email = subject.get("email", "")
         orders = _orders(email) if email else []
         action = call.get("action", "")
+        if action == "find":
+            # A read-only search (the desk's identity match): which records know the
+            # subject, and their keys. This stand-in knows every address except those of
+            # "unknown" people, and a customer number only beside a known address.
+            known = bool(email) and not email.lower().startswith("unknown")
+            matched = ["email"] + (["customer_number"] if subject.get("customer_number") else [])
+            key = "A-" + hashlib.sha256(email.lower().encode()).hexdigest()[:8]
+            found = (
+                [
+                    {"what": account, "matched": matched, "rows": 1, "keys": [key]},
+                    {"what": detail, "matched": ["email"], "rows": len(orders),
+                     "keys": [order[0] for order in orders]},
+                ]
+                if known
+                else []
+            )  # fmt: skip
+            self._answer(200, {"status": "done", "found": found})
+            return
         if call.get("dry_run"):
             self._answer(
                 200,

@@ -26,7 +26,7 @@ from accounts import access
 from dsr import audit
 from dsr.connectors import connector_for
 from dsr.connectors.base import ConnectorError
-from dsr.connectors.matching import MAX_KEYS, match
+from dsr.connectors.matching import MAX_KEYS, match, ordered
 from dsr.fulfilment.runner import subject_of
 from dsr.models import (
     ActorKind,
@@ -86,7 +86,7 @@ def identity_match(*, request: Request, actor: audit.Actor) -> Event:
         except Exception as error:  # one source must not break the whole match
             log.exception("identity match of source %s failed", source.pk)
             entry["error"] = type(error).__name__
-        entry["fields"] = sorted({name for part in entry["parts"] for name in part["fields"]})
+        entry["fields"] = ordered({name for part in entry["parts"] for name in part["fields"]})
         entry["rows"] = sum(part["rows"] for part in entry["parts"])
         results.append(entry)
     with transaction.atomic():
