@@ -215,6 +215,7 @@ def test_a_real_worker_stops_the_erasure_when_the_subject_withdraws(
     assert audit.verify(organization).ok
 
 
+@pytest.mark.parametrize("released", [False, True], ids=["in review", "released, not built"])
 def test_no_data_package_is_built_or_mailed_after_the_subject_withdrew(
     tmp_path,
     settings,
@@ -222,13 +223,15 @@ def test_no_data_package_is_built_or_mailed_after_the_subject_withdrew(
     make_request,
     officer_actor,
     django_capture_on_commit_callbacks,
+    released,
 ):
-    """An access job finished; its package is still to be built when the subject withdraws."""
+    """An access job finished; its package waits in review, or was released and is still to
+    be built, when the subject withdraws."""
     from django.core.files.storage import default_storage
     from fulfilment_helpers import platform_build, sqlite_url, started, verified
 
-    from dsr.fulfilment import delivery
-    from dsr.models import DataPackage, OutboundEmail, Right
+    from dsr.fulfilment import delivery, review
+    from dsr.models import DataPackage, OutboundEmail, PackageReview, ReviewStatus, Right
 
     settings.SQL_SOURCE_SQLITE_DIR = tmp_path
     url = sqlite_url(tmp_path / "small.sqlite3")
@@ -240,7 +243,12 @@ def test_no_data_package_is_built_or_mailed_after_the_subject_withdrew(
     job = started(request, officer_actor)
     run_queued_steps(job)
     job.refresh_from_db()
-    assert job.status == JobStatus.FINISHED and job.package_wanted_at is not None
+    waiting = PackageReview.objects.get(job=job)
+    assert job.status == JobStatus.FINISHED and waiting.status == ReviewStatus.REVIEW
+    if released:
+        review.package_release(review=waiting, by=officer_actor)
+        job.refresh_from_db()
+        assert job.package_wanted_at is not None
     parts = [info[kind] for info in job.steps.get().state["files"] for kind in ("json", "csv")]
     assert parts and all(default_storage.exists(name) for name in parts)
 
@@ -251,5 +259,8 @@ def test_no_data_package_is_built_or_mailed_after_the_subject_withdrew(
     assert not OutboundEmail.objects.filter(template="package_ready").exists()
     assert not any(default_storage.exists(name) for name in parts)
     event = request.events.get(kind=EventKind.FULFILMENT_CANCELLED)
-    assert event.actor_kind == ActorKind.SUBJECT and event.data["package"] == "not built"
+    assert event.actor_kind == ActorKind.SUBJECT
+    assert event.data["package"] == ("not built" if released else "not released")
+    waiting.refresh_from_db()
+    assert waiting.status == (ReviewStatus.RELEASED if released else ReviewStatus.DROPPED)
     assert runner.steps_requeue_lost() == 0

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from fulfilment_helpers import FakeSystem, http_source
 
-from dsr.fulfilment import delivery, jobs, runner
+from dsr.fulfilment import delivery, jobs, review, runner
 from dsr.fulfilment.packages import package_chunks
 from dsr.models import (
     DataPackage,
@@ -72,6 +72,9 @@ def _fulfil(request, officer_actor) -> DataPackage:
     for step in job.steps.all():
         while runner.step_run(step_id=step.pk) is not None:
             pass
+    # Nothing is built before an officer releases the package (dsr/fulfilment/review.py).
+    assert delivery.package_create(job_id=job.pk) is None
+    review.package_release(review=job.review, by=officer_actor)
     package = delivery.package_create(job_id=job.pk)
     assert package is not None
     return package

@@ -173,7 +173,7 @@ def test_the_subject_status_snippet_links_to_the_package(
 ):
     from django.template.loader import render_to_string
 
-    from dsr.fulfilment import jobs, runner
+    from dsr.fulfilment import jobs, review, runner
 
     request = in_progress(Right.ACCESS)
     job = jobs.job_confirm(
@@ -181,6 +181,10 @@ def test_the_subject_status_snippet_links_to_the_package(
     )
     for step in job.steps.all():
         runner.step_run(step_id=step.pk)
+    assert delivery.package_create(job_id=job.pk) is None  # in review: nothing yet
+    html = render_to_string("fulfilment/_subject_packages.html", {"request_obj": request})
+    assert "/package/" not in html
+    review.package_release(review=job.review, by=officer_actor)
     package = delivery.package_create(job_id=job.pk)
     html = render_to_string("fulfilment/_subject_packages.html", {"request_obj": request})
     assert delivery.package_url(package) in html
