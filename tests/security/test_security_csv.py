@@ -24,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from dsr.connectors.sql import normalise_url
-from dsr.fulfilment import delivery, jobs, runner
+from dsr.fulfilment import delivery, jobs, review, runner
 from dsr.fulfilment.packages import package_chunks
 from dsr.models import Right
 from tests.dsr.fulfilment.fulfilment_helpers import platform_build, sql_source, verified
@@ -79,6 +79,7 @@ def package_archive(tmp_path, settings, organization, make_request, officer_acto
     for step in job.steps.all():
         while runner.step_run(step_id=step.pk) is not None:
             pass
+    review.package_release(review=job.review, by=officer_actor)  # reviewed, nothing withheld
     package = delivery.package_create(job_id=job.pk)
     assert package is not None
     return zipfile.ZipFile(io.BytesIO(b"".join(package_chunks(package))))
