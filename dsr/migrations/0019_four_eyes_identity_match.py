@@ -1,6 +1,7 @@
 # Four eyes (Approval) and the identity-match event kind (issue 18).
 
 import django.db.models.deletion
+import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
@@ -136,5 +137,25 @@ class Migration(migrations.Migration):
                 "ordering": ["-requested_at", "-pk"],
                 "indexes": [models.Index(fields=["request", "kind"], name="approval_request_kind")],
             },
+        ),
+        migrations.AddIndex(
+            model_name="request",
+            index=models.Index(
+                models.F("organization"),
+                models.F("right"),
+                django.db.models.functions.text.Lower(
+                    django.db.models.functions.text.Trim("subject_email")
+                ),
+                models.F("received_at"),
+                name="repeat_by_email",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="request",
+            index=models.Index(
+                condition=models.Q(("subject_customer_number", ""), _negated=True),
+                fields=["organization", "right", "subject_customer_number", "received_at"],
+                name="repeat_by_customer_number",
+            ),
         ),
     ]

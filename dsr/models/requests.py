@@ -14,6 +14,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Trim
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -227,6 +228,20 @@ class Request(models.Model):
             ),
             # Search by reference, name or e-mail: trigram indexes on PostgreSQL only, made by
             # migration dsr/0007 (pg_trgm GIN on UPPER(column), what icontains compiles to).
+            # Repeat requests (dsr/desk/repeats.py): the same subject, right and organisation
+            # by normalised e-mail or by customer number, within 12 months.
+            models.Index(
+                models.F("organization"),
+                models.F("right"),
+                Lower(Trim("subject_email")),
+                models.F("received_at"),
+                name="repeat_by_email",
+            ),
+            models.Index(
+                fields=["organization", "right", "subject_customer_number", "received_at"],
+                name="repeat_by_customer_number",
+                condition=~Q(subject_customer_number=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from desk_helpers import completed
 from django.urls import reverse
 from django.utils import timezone
@@ -94,3 +95,34 @@ def test_never_across_organisations(
     assert repeat_of(later_theirs).earlier == theirs
     html = desk_client(outsider).get(QUEUE, {"assignee": "any"}).content.decode()
     assert ours.reference not in html
+
+
+@pytest.mark.postgres
+def test_the_repeat_query_can_use_its_indexes(make_request):
+    """On PostgreSQL the page's one repeat query is answered from an index (the repeat
+    indexes on normalised e-mail and customer number, or the organisation's receipts within
+    the window), never by reading dsr_request whole; the normalised e-mail is the indexed
+    expression."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_request(received_at=months_ago(2), subject_customer_number="OPM-C1")
+    now = make_request(subject_customer_number="OPM-C1")
+    with CaptureQueriesContext(connection) as captured:
+        repeats_for([now])
+    (sql,) = [q["sql"] for q in captured.captured_queries if "dsr_request" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on dsr_request" not in plan, plan
+    assert "lower(TRIM(BOTH FROM subject_email))" in plan, plan
+    with connection.cursor() as cursor:  # the expression index answers the e-mail alone
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            'EXPLAIN SELECT id FROM dsr_request WHERE organization_id = %s AND "right" = %s '
+            "AND lower(TRIM(BOTH FROM subject_email)) = %s AND received_at >= %s",
+            [now.organization_id, now.right, "jan.peeters@example.com", months_ago(12)],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "repeat_by_email" in plan, plan
