@@ -175,7 +175,42 @@ def load(*, stdout: Callable[[str], None] = print) -> dict[str, int]:
     from dsr.demo import systems
 
     counts["data_sources"] = systems.load(rebuild=bool(counts["requests"]))
+    counts["packages_in_review"] = _package_in_review()
     return counts
+
+
+def _package_in_review() -> int:
+    """One access request of Maxem carried out in its portal, its data package waiting in
+    review (dsr/fulfilment/review.py), so a newcomer sees what an officer does before
+    anything is sent. Returns 1 when one was made now, 0 when one exists or none could be."""
+    from dsr.fulfilment import jobs, runner
+    from dsr.models import IdentityStatus, PackageReview, Right, Status
+
+    if PackageReview.objects.exists():
+        return 0
+    maxem = Organization.objects.filter(slug="maxem").first()
+    if maxem is None or not maxem.data_sources.filter(active=True).exists():
+        return 0
+    actor = audit.Actor.system("demo loader")
+    candidates = Request.objects.filter(
+        organization=maxem,
+        right=Right.ACCESS,
+        status=Status.IN_PROGRESS,
+        identity_status=IdentityStatus.VERIFIED,
+        jobs__isnull=True,
+    ).order_by("pk")
+    for request in candidates[:5]:
+        try:
+            job = jobs.job_plan(request=request, actor=actor)
+            job = jobs.job_confirm(job=job, actor=actor)
+        except jobs.JobError:
+            continue
+        for step in job.steps.all():
+            while runner.step_run(step_id=step.pk) is not None:
+                pass
+        if PackageReview.objects.filter(job=job).exists():
+            return 1
+    return 0
 
 
 def demo_totp_key(email: str) -> str:

@@ -82,3 +82,17 @@ def test_every_demo_register_speaks_every_offered_language(demo):
     assert refused.exists()
     for request in refused:
         assert request.refusal_explanation == register_texts.REFUSAL_EXPLANATION[request.language]
+
+
+def test_a_data_package_waits_in_review_for_a_newcomer_to_see(demo):
+    """Nothing of it was sent: the package is built only once an officer releases it."""
+    from dsr.models import DataPackage, OutboundEmail, PackageReview, ReviewStatus
+
+    waiting = PackageReview.objects.select_related("job__request__organization").get()
+    assert waiting.status == ReviewStatus.REVIEW
+    assert waiting.job.request.organization.slug == "maxem"
+    assert sum(step.rows_done for step in waiting.job.steps.all()) > 0
+    assert not DataPackage.objects.exists()
+    assert not OutboundEmail.objects.filter(template="package_ready").exists()
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert PackageReview.objects.count() == 1
