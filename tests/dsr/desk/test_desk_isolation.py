@@ -17,10 +17,11 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, Role
-from dsr import audit, workflow
+from dsr import audit, four_eyes, workflow
 from dsr.attachments import attachment_store
 from dsr.desk.forms import request_version
 from dsr.models import (
+    Approval,
     Attachment,
     AttachmentKind,
     Event,
@@ -95,6 +96,14 @@ def theirs(organization, other_organization, manager, officer):
         "recipients": recipient,
         "templates": template,
         "manager": manager,
+        # Four eyes (issue 18): an approval waiting for a second officer.
+        "approval": four_eyes.approval_request(
+            request=request_obj,
+            kind="refusal",
+            covers="0" * 64,
+            actor=actor,
+            parameters={"ground": "other", "explanation": "e"},
+        ),
     }
 
 
@@ -109,6 +118,8 @@ def route_values(kwargs: list[str], defaults: dict, objects: dict) -> dict:
             values[name] = objects["membership"].pk
         elif name == "export_id":
             values[name] = objects["register_export"].pk
+        elif name == "approval_id":
+            values[name] = objects["approval"].pk
         elif name == "pk":
             values[name] = objects[defaults["kind"]].pk
         else:
@@ -156,6 +167,7 @@ def snapshot(organization: Organization) -> tuple:
         list(Recipient.objects.filter(organization=organization).values()),
         list(ProcessingActivity.objects.filter(organization=organization).values()),
         list(ReplyTemplate.objects.filter(organization=organization).values()),
+        list(Approval.objects.filter(request__organization=organization).values()),
     )
 
 
