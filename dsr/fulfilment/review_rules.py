@@ -122,8 +122,12 @@ class TextRedaction:
 
 @dataclass(frozen=True)
 class FileExclusion:
+    """An extra file left out: its `name` (or stored path) in the step's `extra_files`;
+    `folder` the source's folder ("" : that name in any source)."""
+
     name: str
     ground: Ground
+    folder: str = ""
 
 
 @dataclass(frozen=True)
@@ -226,7 +230,10 @@ class ReviewDecisions:
                 for key, value in self.tables.items()
             ],
             "texts": [{"text": item.text, "ground": ground(item.ground)} for item in self.texts],
-            "files": [{"name": item.name, "ground": ground(item.ground)} for item in self.files],
+            "files": [
+                {"name": item.name, "folder": item.folder, "ground": ground(item.ground)}
+                for item in self.files
+            ],
         }
 
     @classmethod
@@ -263,7 +270,7 @@ class ReviewDecisions:
                     for t in data.get("texts", [])
                 ),
                 files=tuple(
-                    FileExclusion(str(f["name"]), ground(f["ground"]))
+                    FileExclusion(str(f["name"]), ground(f["ground"]), str(f.get("folder") or ""))
                     for f in data.get("files", [])
                 ),
             )

@@ -289,3 +289,40 @@ def test_small_batches_page_and_review_across_batch_boundaries(
         100 + index for index in range(300) if index not in (6, 7, 13, 14, 299)
     ]
     assert kept[16]["kwh_total"] == rules.REDACTED and kept[16]["watts"] == 120
+
+
+def test_extra_files_join_the_package_text_redacted_or_excluded_whole(exported):
+    step = exported.steps.get(source__name="Webshop")
+    extra = []
+    for name, content_type, body in (
+        ("letter.csv", "text/csv", f"who,what\r\n{THIRD},visit\r\nJan,call\r\n".encode() * 3000),
+        ("scan.pdf", "application/pdf", b"%PDF-1.7 " + THIRD.encode()),
+        ("photo.png", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(range(256))),
+    ):
+        upload = EncryptedUpload()
+        upload.stream.write(body)
+        path = upload.save(f"fulfilment/{exported.pk}/{step.pk}/files/{name}.enc")
+        extra.append({"name": name, "content_type": content_type, "path": path})
+    step.state = {**step.state, "extra_files": extra}
+    step.save(update_fields=["state"])
+
+    files = _files(packages.package_build(job=exported)[0])
+    assert files["webshop/files/scan.pdf"].endswith(THIRD.encode())
+    assert files["webshop/files/letter.csv"].count(THIRD.encode()) == 3000
+
+    decisions = rules.ReviewDecisions(
+        texts=(rules.TextRedaction(THIRD, rules.Ground("third_party")),),
+        files=(rules.FileExclusion("scan.pdf", rules.Ground("third_party"), "webshop"),),
+    )
+    files = _files(packages.package_build(job=exported, decisions=decisions)[0])
+    assert "webshop/files/scan.pdf" not in files
+    assert files["webshop/files/photo.png"] == b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    letter = files["webshop/files/letter.csv"]
+    assert letter.count(b"[withheld],visit\r\n") == 3000 and letter.endswith(b"Jan,call\r\n")
+    assert all(b"marie dubois" not in data.lower() for data in files.values())
+    elsewhere = rules.ReviewDecisions(
+        files=(rules.FileExclusion("scan.pdf", rules.Ground("third_party"), "other"),)
+    )
+    assert "webshop/files/scan.pdf" in _files(
+        packages.package_build(job=exported, decisions=elsewhere)[0]
+    )
