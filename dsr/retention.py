@@ -157,7 +157,17 @@ def _packages_remove(request: Request, *, now: datetime) -> int:
 
 
 def _fulfilment_strip(request: Request) -> None:
-    """The steps' working state holds the subject's keys and the rectification's values."""
+    """The steps' working state holds the subject's keys and the rectification's values;
+    export parts a review never released are deleted, and a review's redacted texts and
+    explanations (another person's name) go (their Events keep only keyed hashes)."""
+    from dsr.fulfilment.review import review_parts_delete
+    from dsr.models import ReviewDecision
+
+    steps = list(JobStep.objects.filter(job__request=request))
+    transaction.on_commit(lambda: review_parts_delete(steps))
+    ReviewDecision.objects.filter(review__job__request=request).update(
+        text_encrypted="", reason_text=""
+    )
     Job.objects.filter(request=request).update(
         parameters_encrypted="", package_wanted_at=None, package_lease_until=None
     )

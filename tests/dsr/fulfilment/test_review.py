@@ -413,3 +413,30 @@ def test_the_answer_letter_lists_the_grounds_never_what(
     for phrase in expected:
         assert phrase in html, phrase
     assert THIRD_PERSON not in html
+
+
+def test_a_review_never_released_leaves_nothing_once_the_request_is_minimised(
+    subject_request, officer_actor, django_capture_on_commit_callbacks
+):
+    """Completed without a release (the officer answered another way): the parts stay for
+    the review until the request is reduced to statistics, then go with the redacted text."""
+    from dsr import retention, workflow
+    from dsr.models import Outcome, ReviewDecision
+
+    item = finished_in_review(subject_request, officer_actor)
+    parts = [info["json"] for info in item.job.steps.get().state["files"]]
+    review.decision_add(
+        review=item, actor=officer_actor, kind=DecisionKind.TEXT, text=THIRD_PERSON,
+        reason=WithholdReason.OTHER, reason_text=f"{THIRD_PERSON} lives there too",
+    )  # fmt: skip
+    request = workflow.request_complete(
+        request=subject_request, outcome=Outcome.FULFILLED, note="Sent on paper.",
+        actor=officer_actor,
+    )  # fmt: skip
+    assert all(default_storage.exists(name) for name in parts)
+    with django_capture_on_commit_callbacks(execute=True):
+        retention.request_minimise(request=request)
+    assert not any(default_storage.exists(name) for name in parts)
+    decision = ReviewDecision.objects.get()
+    assert decision.text_encrypted == "" and decision.reason_text == ""
+    assert decision.value_hash == review.value_hash(item, THIRD_PERSON)
