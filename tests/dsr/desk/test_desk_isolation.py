@@ -312,6 +312,7 @@ PK_OBJECTS = {
     "fulfilment:source_edit": "source",
     "fulfilment:retry": "step",
     "fulfilment:task": "step",
+    "fulfilment:task_file": "step",
 }
 ROUTE_OBJECTS = {
     "request_id": "request",
@@ -320,6 +321,7 @@ ROUTE_OBJECTS = {
     "batch_id": "batch",
     "token_id": "token",
     "endpoint_id": "endpoint",
+    "decision_id": "decision",
 }
 NOT_AN_ID = 987_654
 
@@ -362,6 +364,13 @@ def theirs_beyond_the_desk(theirs, organization, manager):
     package = DataPackage.objects.create(
         job=job, request=request_obj, expires_at=now + timedelta(days=7), max_downloads=3
     )
+    from dsr.models import PackageReview, ReviewDecision
+
+    review = PackageReview.objects.create(job=job)
+    decision = ReviewDecision.objects.create(
+        review=review, kind="column", step=step, table="customers", column="phone",
+        reason="third_party",
+    )  # fmt: skip
     token, _secret = api_token_create(
         organization=organization, name="Hidden Token", scope="write", created_by=manager
     )
@@ -377,6 +386,7 @@ def theirs_beyond_the_desk(theirs, organization, manager):
         "source": source,
         "step": step,
         "package": package,
+        "decision": decision,
         "token": token,
         "endpoint": endpoint,
     }
@@ -402,7 +412,16 @@ def beyond_route_values(name: str, kwargs: list[str], objects: dict, *, missing:
 
 def beyond_snapshot(organization: Organization) -> tuple:
     from accounts.models import ApiToken
-    from dsr.models import DataPackage, DataSource, Job, JobStep, Letter, PrintBatch
+    from dsr.models import (
+        DataPackage,
+        DataSource,
+        Job,
+        JobStep,
+        Letter,
+        PackageReview,
+        PrintBatch,
+        ReviewDecision,
+    )
 
     def rows(model, **lookup):
         return list(model.objects.filter(**lookup).order_by("pk").values())
@@ -415,6 +434,8 @@ def beyond_snapshot(organization: Organization) -> tuple:
         rows(Job, request__organization=organization),
         rows(JobStep, job__request__organization=organization),
         rows(DataPackage, request__organization=organization),
+        rows(PackageReview, job__request__organization=organization),
+        rows(ReviewDecision, review__job__request__organization=organization),
         rows(ApiToken, organization=organization),
         rows(WebhookEndpoint, organization=organization),
         WebhookDelivery.objects.filter(endpoint__organization=organization).count(),
