@@ -353,6 +353,8 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"], url_path="release-package")
     def release_package(self, request: ApiRequest, reference: str) -> Response:
+        from dsr import four_eyes
+        from dsr.fulfilment import release_gate
         from dsr.fulfilment import review as package_review
         from dsr.models import PackageReview, ReviewStatus
 
@@ -366,7 +368,10 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 status=status.HTTP_409_CONFLICT,
             )
         try:
-            package_review.package_release(review=waiting, by=actor_of(self.request))
+            # Four eyes on releases, where the organisation asks for it (issue 18).
+            release_gate.package_release_checked(review=waiting, by=actor_of(self.request))
+        except four_eyes.ApprovalError as error:
+            return Response(error_body(error.code, error.message), status=status.HTTP_409_CONFLICT)
         except package_review.ReviewError as error:
             return Response(
                 error_body("not_releasable", error.message), status=status.HTTP_409_CONFLICT
@@ -518,4 +523,39 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 else status.HTTP_409_CONFLICT
             )
             return Response(error_body(error.code, error.message), status=code)
+        return Response(s.ApprovalSerializer(approval).data)
+
+    @extend_schema(
+        summary="Ask a second officer or manager to approve releasing the package (four eyes)",
+        description=(
+            "Where the organisation asks for four eyes on releases: the approval covers the "
+            "package as reviewed now; `release-package` answers `approval_needed` (409) "
+            "without it. 409 when no package waits in review or the organisation does not ask."
+        ),
+        request=None,
+        responses={200: s.ApprovalSerializer, **_errors(401, 403, 404, 409, 429)},
+    )
+    @action(detail=True, methods=["post"], url_path="ask-release-approval")
+    def ask_release_approval(self, request: ApiRequest, reference: str) -> Response:
+        from dsr import four_eyes
+        from dsr.fulfilment import release_gate
+        from dsr.models import ApprovalKind, PackageReview, ReviewStatus
+
+        request_obj = self._writable()
+        waiting = PackageReview.objects.filter(
+            job__request=request_obj, status=ReviewStatus.REVIEW
+        ).first()
+        if waiting is None:
+            return Response(
+                error_body("no_package_in_review", "No data package is waiting for review."),
+                status=status.HTTP_409_CONFLICT,
+            )
+        if not four_eyes.required(request_obj.organization, ApprovalKind.RELEASE):
+            return Response(
+                error_body(
+                    "four_eyes_off", "This organisation does not ask for four eyes on releases."
+                ),
+                status=status.HTTP_409_CONFLICT,
+            )
+        approval = release_gate.release_approval_ask(review=waiting, actor=actor_of(self.request))
         return Response(s.ApprovalSerializer(approval).data)

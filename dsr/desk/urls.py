@@ -32,6 +32,11 @@ urlpatterns = [
         name="approval_refuse",
     ),
     path(
+        "requests/<str:reference>/approvals/release/",
+        human_control.release_ask,
+        name="approval_release_ask",
+    ),
+    path(
         "requests/<str:reference>/identity-match/",
         human_control.identity_match_run,
         name="identity_match",

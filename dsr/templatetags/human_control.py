@@ -13,7 +13,16 @@ from dsr import audit, four_eyes
 from dsr.desk import repeats
 from dsr.desk.forms import RefuseForm
 from dsr.fulfilment import identity_match
-from dsr.models import Approval, ApprovalKind, Job, Request, Right, Status
+from dsr.models import (
+    Approval,
+    ApprovalKind,
+    Job,
+    PackageReview,
+    Request,
+    ReviewStatus,
+    Right,
+    Status,
+)
 
 register = template.Library()
 
@@ -34,10 +43,11 @@ class FourEyes:
     refusal: bool = False
     release: bool = False
     ask_refusal_form: Any = None
+    ask_release: bool = False
 
     @property
     def shown(self) -> bool:
-        return bool(self.rows or self.history or self.ask_refusal_form)
+        return bool(self.rows or self.history or self.ask_refusal_form or self.ask_release)
 
 
 @register.simple_tag
@@ -79,6 +89,15 @@ def four_eyes_state(request_obj: Request, user: Any, can_act: bool) -> FourEyes:
         in (Status.IDENTITY_CHECK, Status.IN_PROGRESS, Status.AWAITING_SUBJECT)
     ):
         state.ask_refusal_form = RefuseForm(request_obj=request_obj)
+    if can_act and state.release:
+        waiting = PackageReview.objects.filter(
+            job__request=request_obj, status=ReviewStatus.REVIEW
+        ).first()
+        state.ask_release = waiting is not None and not any(
+            row.approval.kind == ApprovalKind.RELEASE
+            and row.approval.covers == four_eyes.release_covers(waiting)[0]
+            for row in state.rows
+        )
     return state
 
 

@@ -18,8 +18,8 @@ from dsr import audit, four_eyes, workflow
 from dsr.desk import queries
 from dsr.desk.access import allow_methods, desk_view
 from dsr.desk.once import once
-from dsr.fulfilment import identity_match
-from dsr.models import Approval, ApprovalKind, Request
+from dsr.fulfilment import identity_match, release_gate
+from dsr.models import Approval, ApprovalKind, PackageReview, Request, ReviewStatus
 
 
 def _acting(request: HttpRequest, reference: str) -> Request:
@@ -76,6 +76,25 @@ def approval_refuse(request: HttpRequest, reference: str, approval_id: int) -> H
         messages.error(request, error.message)
     else:
         messages.success(request, _("Request refused."))
+    return redirect("desk:request", reference=request_obj.reference)
+
+
+@desk_view
+@once
+def release_ask(request: HttpRequest, reference: str) -> HttpResponse:
+    """Four eyes on releases: ask a second officer or manager to approve releasing the
+    package as it is reviewed now (a later decision needs a new approval)."""
+    request_obj = _acting(request, reference)
+    review = PackageReview.objects.filter(
+        job__request=request_obj, status=ReviewStatus.REVIEW
+    ).first()
+    if review is None:
+        messages.error(request, _("No data package is waiting for review."))
+    elif not four_eyes.required(request_obj.organization, ApprovalKind.RELEASE):
+        messages.error(request, _("This organisation does not ask for four eyes on releases."))
+    else:
+        release_gate.release_approval_ask(review=review, actor=audit.Actor.for_user(request.user))
+        messages.success(request, _("A second officer or manager is asked to approve the release."))
     return redirect("desk:request", reference=request_obj.reference)
 
 
