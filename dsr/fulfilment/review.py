@@ -580,7 +580,7 @@ def review_decisions(review: PackageReview) -> Any:
             texts.append(rules.TextRedaction(d.text, ground))
             continue
         if d.kind == DecisionKind.FILE:
-            files.append(rules.FileExclusion(d.table, ground))
+            files.append(rules.FileExclusion(d.table, ground, folder=folders[d.step_id]))
             continue
         key = rules.TableKey(folders[d.step_id], d.table)
         entry = tables.setdefault(key, {"excluded": None, "columns": [], "rows": [], "cells": []})

@@ -76,7 +76,7 @@ def table_named(view_sources, name):
 @pytest.fixture
 def subject_request(platform_source, platform_url, in_progress):
     household(platform_url)
-    return in_progress(Right.ACCESS)
+    return in_progress(Right.ACCESS, language="en")
 
 
 def test_a_finished_export_waits_in_review_and_nothing_reaches_the_subject(
@@ -189,7 +189,7 @@ def test_a_step_of_another_job_cannot_be_named(
     subject_request, officer_actor, in_progress, platform_source
 ):
     item = finished_in_review(subject_request, officer_actor)
-    other = finished_in_review(in_progress(Right.PORTABILITY), officer_actor)
+    other = finished_in_review(in_progress(Right.PORTABILITY, language="en"), officer_actor)
     with pytest.raises(review.ReviewError):
         review.decision_add(
             review=item, actor=officer_actor, kind=DecisionKind.TABLE,
@@ -278,12 +278,12 @@ def test_own_data_sources_are_released_without_review_only_when_the_organisation
 ):
     platform_source.own_data_only = True
     platform_source.save(update_fields=["own_data_only"])
-    first = finished_in_review(in_progress(Right.ACCESS), officer_actor)
+    first = finished_in_review(in_progress(Right.ACCESS, language="en"), officer_actor)
     assert first.status == ReviewStatus.REVIEW  # the default is review
 
     organization.release_unreviewed_own_data = True
     organization.save(update_fields=["release_unreviewed_own_data"])
-    request = in_progress(Right.PORTABILITY)
+    request = in_progress(Right.PORTABILITY, language="en")
     second = finished_in_review(request, officer_actor)
     assert second.status == ReviewStatus.RELEASED and second.automatic
     assert second.job.package_wanted_at is not None  # handed to the worker
@@ -300,7 +300,7 @@ def test_a_source_not_marked_keeps_the_package_in_review_even_when_allowed(
     manual_source(organization, name="Paper archive")  # not marked: another person may appear
     platform_source.own_data_only = True
     platform_source.save(update_fields=["own_data_only"])
-    request = in_progress(Right.ACCESS)
+    request = in_progress(Right.ACCESS, language="en")
     job = started(request, officer_actor)
     run_steps(job)
     manual = job.steps.get(source__kind="manual")
@@ -319,7 +319,7 @@ def test_a_manual_task_adds_checked_files_that_are_reviewed_like_the_rest(
     organization, in_progress, officer_actor, django_capture_on_commit_callbacks
 ):
     manual_source(organization, name="Paper archive")
-    request = in_progress(Right.ACCESS)
+    request = in_progress(Right.ACCESS, language="en")
     job = started(request, officer_actor)
     run_steps(job)
     step = job.steps.get()

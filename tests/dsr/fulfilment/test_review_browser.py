@@ -27,7 +27,8 @@ def test_officer_reviews_redacts_and_releases_then_the_subject_downloads(
     sql_source(organization, platform_url)
     household(platform_url)
     request = verified(
-        make_request(right=Right.ACCESS, subject_customer_number="OPM-C1"), officer_actor
+        make_request(right=Right.ACCESS, subject_customer_number="OPM-C1", language="en"),
+        officer_actor,
     )
     job = started(request, officer_actor)
     run_steps(job)
