@@ -535,7 +535,13 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         request=None,
         responses={200: s.ApprovalSerializer, **_errors(401, 403, 404, 409, 429)},
     )
-    @action(detail=True, methods=["post"], url_path="ask-release-approval")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="ask-release-approval",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def ask_release_approval(self, request: ApiRequest, reference: str) -> Response:
         from dsr import four_eyes
         from dsr.fulfilment import release_gate
