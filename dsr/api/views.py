@@ -351,7 +351,13 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         request=None,
         responses={200: s.JobSerializer(many=True), **_errors(401, 403, 404, 409, 429)},
     )
-    @action(detail=True, methods=["post"], url_path="release-package")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="release-package",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def release_package(self, request: ApiRequest, reference: str) -> Response:
         from dsr import four_eyes
         from dsr.fulfilment import release_gate
