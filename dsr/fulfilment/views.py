@@ -464,9 +464,13 @@ def review_undo(request: HttpRequest, request_id: int, decision_id: int) -> Http
 def review_release(request: HttpRequest, request_id: int) -> HttpResponse:
     request_obj, review = _review_for(request.user, request_id)
     access.require_act(request.user, request_obj.organization, VIEWERS_DO_NOT_ACT)
+    from dsr import four_eyes
+    from dsr.fulfilment import release_gate
+
     try:
-        review_module.package_release(review=review, by=audit.Actor.for_user(request.user))
-    except review_module.ReviewError as error:
+        # Four eyes on releases, where the organisation asks for it (dsr/four_eyes.py).
+        release_gate.package_release_checked(review=review, by=audit.Actor.for_user(request.user))
+    except (review_module.ReviewError, four_eyes.ApprovalError) as error:
         messages.error(request, error.message)
     else:
         messages.success(

@@ -193,3 +193,17 @@ def test_a_read_only_token_cannot_release_and_a_foreign_one_cannot_find_it(
     assert released.json()[0]["review"]["status"] == "released"
     again = writer.post(url, {}, format="json")
     assert again.status_code == 409
+
+
+def test_where_the_organisation_asks_for_four_eyes_one_officer_cannot_release_on_the_desk(
+    in_review, officer, desk_client
+):
+    organization = in_review.job.request.organization
+    organization.four_eyes_release = True
+    organization.save(update_fields=["four_eyes_release"])
+    response = desk_client(officer).post(_urls(in_review)["release"], {}, follow=True)
+    assert response.status_code == 200
+    assert any("four eyes" in str(m) for m in response.context["messages"])
+    in_review.refresh_from_db()
+    assert in_review.status == ReviewStatus.REVIEW
+    assert not in_review.job.request.events.filter(kind=EventKind.PACKAGE_RELEASED).exists()
