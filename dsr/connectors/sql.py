@@ -27,7 +27,8 @@ coarsening once), so re-applying a batch changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -102,6 +103,52 @@ def masked_url(raw: str) -> str:
         return normalise_url(raw).render_as_string(hide_password=True)
     except ConfigError:
         return "(not a database URL)"
+
+
+def _processors(connection: Connection, query: sa.Select, description: Any) -> list | None:
+    """SQLAlchemy's conversion of each selected column's values, given the types PostgreSQL
+    reports (None for a column psycopg already gives as it should be); None when a type
+    cannot say."""
+    dialect = connection.dialect
+    try:
+        return [
+            column.type.dialect_impl(dialect).result_processor(dialect, item.type_code)
+            for column, item in zip(query.selected_columns, description, strict=True)
+        ]
+    except Exception:
+        return None
+
+
+def _export_batches(connection: Connection, query: sa.Select) -> Iterator[Sequence[Any]]:
+    """The export's rows in fetched batches, streamed from a server-side cursor. On
+    PostgreSQL through psycopg straight from a named cursor: tuples, not SQLAlchemy Row
+    objects, which at a million rows cost a third of the export's time; the few columns
+    whose values SQLAlchemy would convert are converted the same way. The statement is
+    SQLAlchemy's, compiled with bound parameters (IN lists expanded)."""
+    dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        raw = connection.connection.dbapi_connection
+        with raw.cursor(name=f"dsr_export_{uuid.uuid4().hex}") as cursor:
+            cursor.execute(str(compiled), compiled.params)
+            processors = _processors(connection, query, cursor.description)
+            if processors is not None:
+                convert = [(index, p) for index, p in enumerate(processors) if p is not None]
+                while rows := cursor.fetchmany(EXPORT_FETCH_ROWS):
+                    if convert:
+                        rows = [list(row) for row in rows]
+                        for row in rows:
+                            for index, processor in convert:
+                                row[index] = processor(row[index])
+                    yield rows
+        if not connection.in_transaction():
+            raw.rollback()  # psycopg's own read transaction: ended, as between tables
+        if processors is not None:
+            return
+    result = connection.execution_options(stream_results=True, yield_per=EXPORT_FETCH_ROWS).execute(
+        query
+    )
+    yield from result.partitions()
 
 
 class SqlConnector(Connector):
@@ -436,15 +483,12 @@ class SqlConnector(Connector):
                     .order_by(table.c[spec.key])
                 )
                 before = self._rows_done(state)
-                result = connection.execution_options(
-                    stream_results=True, yield_per=EXPORT_FETCH_ROWS
-                ).execute(query)
                 with context.export_table(
                     name=spec.table, label=spec.label, columns=spec.export
                 ) as writer:
                     count = checked = 0
                     # A fetched batch at a time: no Python call per row here.
-                    for rows in result.partitions():
+                    for rows in _export_batches(connection, query):
                         writer.write_many(rows)
                         count += len(rows)
                         if count - checked >= EXPORT_CHECKPOINT_ROWS:

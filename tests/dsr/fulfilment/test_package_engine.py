@@ -326,3 +326,67 @@ def test_extra_files_join_the_package_text_redacted_or_excluded_whole(exported):
     assert "webshop/files/scan.pdf" in _files(
         packages.package_build(job=exported, decisions=elsewhere)[0]
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_postgresql_export_reads_psycopg_rows_as_sqlalchemy_would(
+    settings, monkeypatch, organization, in_progress, officer_actor
+):
+    """On PostgreSQL the export reads plain rows straight from psycopg's named cursor; the
+    parts are byte for byte those of SQLAlchemy's Row path."""
+    import psycopg
+    from django.db import connection
+    from fulfilment_helpers import platform_build, sql_source
+
+    from dsr.connectors import sql
+
+    settings.EGRESS_ALLOW = ["127.0.0.1/32"]
+    database = connection.settings_dict
+    base = (
+        f"postgresql://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}"
+    )
+    name = f"{database['NAME']}_engine_source"
+
+    def admin(statement: str) -> None:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(statement)
+
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{name}"')
+    try:
+        platform_build(f"{base}/{name}", readings=4_321, other_readings=100)
+        sql_source(organization, f"{base}/{name}")
+        used = {}
+        real = sql._processors
+
+        def spy(connection, query, description):
+            used[tuple(column.name for column in query.selected_columns)] = found = real(
+                connection, query, description
+            )
+            return found
+
+        monkeypatch.setattr(sql, "_processors", spy)
+        parts = {}
+        for raw in (True, False):
+            if not raw:  # through SQLAlchemy's Row objects
+                monkeypatch.setattr(sql, "_processors", lambda *args: None)
+            job = started(in_progress(Right.ACCESS), officer_actor)
+            for step in job.steps.all():
+                while runner.step_run(step_id=step.pk) is not None:
+                    pass
+            job.refresh_from_db()
+            parts[raw] = {part["name"]: part for part in _parts(job)}
+        # Timestamps, integers and floats come from psycopg as they should be.
+        assert used[("measured_at", "watts", "kwh_total")] == [None, None, None]
+        readings = parts[True]["power_readings"]
+        assert readings["rows"] == 4_321
+        for table, part in parts[True].items():
+            for kind in ("json_zip", "csv_zip"):
+                assert part[kind] == parts[False][table][kind], (table, kind)
+        assert list(packages.table_rows(readings, 4_320)) == [
+            ["2024-02-15T00:00:00", 820, 1080.0]
+        ]
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
