@@ -22,7 +22,10 @@ def _details(organization: Organization, **extra: object) -> dict:
     }
 
 
-def test_defaults(organization):
+def test_defaults():
+    """A new organisation: four eyes on erasure, the rest off (the tests' organisation turns
+    erasure's off, tests/conftest.py)."""
+    organization = Organization()
     assert organization.four_eyes_erasure is True
     assert organization.four_eyes_refusal is False
     assert organization.four_eyes_release is False
@@ -30,6 +33,8 @@ def test_defaults(organization):
 
 
 def test_a_manager_edits_the_human_control_settings(desk_client, manager, organization):
+    organization.four_eyes_erasure = True
+    organization.save()
     page = desk_client(manager).get(reverse("desk:settings"))
     assert b'name="four_eyes_erasure"' in page.content
     assert b'name="release_unreviewed_own_data"' in page.content
@@ -46,6 +51,8 @@ def test_a_manager_edits_the_human_control_settings(desk_client, manager, organi
 
 
 def test_officers_and_viewers_cannot_change_them(desk_client, officer, viewer, organization):
+    organization.four_eyes_erasure = True
+    organization.save()
     for member in (officer, viewer):
         response = desk_client(member).post(
             reverse("desk:settings"), _details(organization, four_eyes_refusal="on")
