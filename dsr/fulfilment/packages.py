@@ -548,8 +548,10 @@ def _redact_rows(
             if pattern.search("\x00".join(filter(None, column))):
                 columns[index] = [sub(value) if value else value for value in column]
         elif kinds <= {int, float, bool}:
+            # Python's text and JSON's (true, 1e+16 / 1e16): one search over each whole
+            # column; a match across a separator only sends the column value by value.
             if pattern.search("\x00".join(map(str, column))) or pattern.search(
-                b"\x00".join(map(orjson.dumps, column)).decode()
+                orjson.dumps(column).decode()
             ):
                 columns[index] = [_redact_value(value, pattern) for value in column]
         else:
