@@ -207,3 +207,39 @@ def test_where_the_organisation_asks_for_four_eyes_one_officer_cannot_release_on
     in_review.refresh_from_db()
     assert in_review.status == ReviewStatus.REVIEW
     assert not in_review.job.request.events.filter(kind=EventKind.PACKAGE_RELEASED).exists()
+
+
+def test_files_added_in_a_manual_task_pass_the_content_checks_and_viewers_cannot_add(
+    organization, make_request, officer_actor, officer, viewer, desk_client
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from fulfilment_helpers import manual_source
+
+    manual_source(organization, name="Paper archive")
+    request = verified(make_request(right=Right.ACCESS), officer_actor)
+    job = started(request, officer_actor)
+    run_queued_steps(job)
+    step = job.steps.get()
+    url = reverse("fulfilment:task_file", args=[step.pk])
+
+    def upload(client, name: str, content: bytes):
+        return client.post(url, {"file": SimpleUploadedFile(name, content)}, follow=True)
+
+    assert upload(desk_client(viewer), "a.csv", b"a,b\n1,2\n").status_code == 403
+    officer_client = desk_client(officer)
+    for name, content in (
+        ("invoice.pdf", b"<html><script>alert(1)</script></html>"),  # not a PDF at all
+        ("letters.csv", b"\x00\x01\x02binary"),
+        ("photo.png", b"%PDF-1.4\n/JavaScript (app.alert(1))\n%%EOF"),  # an active PDF
+    ):
+        response = upload(officer_client, name, content)
+        assert response.status_code == 200
+        assert any(str(m).startswith("Not added") for m in response.context["messages"]), name
+    step.refresh_from_db()
+    assert step.state.get("extra_files", []) == []
+    response = upload(officer_client, "../../letters.csv", b"date,from\n2024-01-01,Els\n")
+    assert any("added to the package" in str(m) for m in response.context["messages"])
+    step.refresh_from_db()
+    (added,) = step.state["extra_files"]
+    assert added["name"] == "letters.csv" and added["content_type"] == "text/csv"
+    assert request.events.filter(kind=EventKind.PACKAGE_FILE_ADDED).count() == 1
