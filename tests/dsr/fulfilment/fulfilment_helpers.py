@@ -218,8 +218,14 @@ class FakeSystem:
 
 
 def started(request: Request, actor: audit.Actor, **plan: Any):
-    """Dry run and confirm, as the officer does on the job page."""
+    """Dry run and confirm, as the officer does on the job page; where the organisation asks
+    for four eyes (issue 18), another officer or manager approves the dry run first."""
+    from accounts.access import officers_of
+    from dsr import four_eyes
     from dsr.fulfilment import jobs
 
     job = jobs.job_plan(request=request, actor=actor, **plan)
+    for approval in four_eyes.pending_for(request):
+        second = officers_of(request.organization).exclude(pk=getattr(actor.user, "pk", None))
+        four_eyes.approval_give(approval=approval, actor=audit.Actor.for_user(second.first()))
     return jobs.job_confirm(job=job, actor=actor)
