@@ -204,6 +204,7 @@ def test_where_the_organisation_asks_for_four_eyes_one_officer_cannot_release_on
     response = desk_client(officer).post(_urls(in_review)["release"], {}, follow=True)
     assert response.status_code == 200
     assert any("four eyes" in str(m) for m in response.context["messages"])
+    assert b'id="four-eyes-hint"' in response.content
     in_review.refresh_from_db()
     assert in_review.status == ReviewStatus.REVIEW
     assert not in_review.job.request.events.filter(kind=EventKind.PACKAGE_RELEASED).exists()
