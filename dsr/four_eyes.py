@@ -125,7 +125,7 @@ def approval_request(
         for approval in open_:
             if approval.covers == covers:
                 return approval
-        open_.update(lapsed_at=now)
+        open_.update(lapsed_at=now, parameters={})  # a lapsed refusal's text is not kept
         approval = Approval.objects.create(
             request=request,
             kind=kind,
@@ -248,7 +248,8 @@ def approval_use(*, request: Request, kind: str, covers: str) -> Approval | None
             }[ApprovalKind(kind)]
         )
     approval.used_at = timezone.now()
-    approval.save(update_fields=["used_at"])
+    approval.parameters = {}  # carried out: the request holds what was done
+    approval.save(update_fields=["used_at", "parameters"])
     return approval
 
 

@@ -171,6 +171,8 @@ def test_a_refusal_needs_the_approval_of_its_very_ground(
     assert refused.status == Status.REFUSED
     event = Event.objects.get(request=request, kind=EventKind.REFUSED)
     assert event.data["approved_by"] == colleague.email
+    approval.refresh_from_db()
+    assert approval.used_at is not None and approval.parameters == {}  # the text is not kept
 
 
 # --- the desk -----------------------------------------------------------------------------
