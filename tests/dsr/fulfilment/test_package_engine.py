@@ -385,8 +385,6 @@ def test_a_postgresql_export_reads_psycopg_rows_as_sqlalchemy_would(
         for table, part in parts[True].items():
             for kind in ("json_zip", "csv_zip"):
                 assert part[kind] == parts[False][table][kind], (table, kind)
-        assert list(packages.table_rows(readings, 4_320)) == [
-            ["2024-02-15T00:00:00", 820, 1080.0]
-        ]
+        assert list(packages.table_rows(readings, 4_320)) == [["2024-02-15T00:00:00", 820, 1080.0]]
     finally:
         admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
