@@ -124,10 +124,10 @@ def test_every_desk_page_a_manager_reaches_has_no_accessibility_violation(
     manager.language = language
     manager.save(update_fields=["language"])
     page = browser_context.new_page()
+    desk_login(page, manager)
     browser_context.add_cookies(
         [{"name": "django_language", "value": language, "url": live_server.url}]
     )
-    desk_login(page, manager)
     own = urlsplit(live_server.url).netloc
 
     start = ["/desk/"]
@@ -196,7 +196,14 @@ def test_pages_reflow_without_sideways_scrolling(browser_context, desk_login, li
         assert response is not None and response.status == 200, path
         scroll = page.evaluate("() => document.documentElement.scrollWidth")
         if scroll > width:
-            too_wide.append(f"{path}: {scroll}px at {width}px")
+            culprits = page.evaluate(
+                """(width) => [...document.querySelectorAll('body *')]
+                    .filter((el) => el.getBoundingClientRect().right > width + 1)
+                    .filter((el) => !el.closest('.table-scroll, .figures-box'))
+                    .slice(-3).map((el) => el.tagName + '.' + el.className)""",
+                width,
+            )
+            too_wide.append(f"{path}: {scroll}px at {width}px, widest: {culprits}")
         _shot(page, f"reflow-{width}-{path}")
 
     for path in ("/", f"/{organization.slug}/request/", f"/r/{request_obj.public_token}/"):
