@@ -201,6 +201,8 @@ CLIENT_IP_HEADER = envstr("DSR_CLIENT_IP_HEADER", "") or ""
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English in the European convention (day first, 24-hour clock): config/formats/en.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 # Display zone of the desk; legal dates use each organisation's own zone (dsr/deadlines.py).

@@ -49,7 +49,9 @@ class Action:
     def build(
         self, request_obj: Request, *, officers: list[User], data: Any = None, **initial: Any
     ) -> forms.Form:
-        kwargs: dict[str, Any] = {"request_obj": request_obj}
+        # Each action's fields get ids of their own (`id_extend_reason`, `id_withdraw_reason`):
+        # the request page holds every action's form at once, and a label must name one field.
+        kwargs: dict[str, Any] = {"request_obj": request_obj, "auto_id": f"id_{self.name}_%s"}
         if self.form is desk_forms.AssignForm:
             kwargs["officers"] = officers
         if initial:
