@@ -98,8 +98,6 @@ from dsr.models.vocabulary import (
 )
 
 __all__ = [
-    "Approval",
-    "ApprovalKind",
     "ACTIVE_STEP_STATUSES",
     "ARTICLE_19_RIGHTS",
     "CLOSED_STATUSES",
@@ -113,6 +111,8 @@ __all__ = [
     "RUNNING_STATUSES",
     "ActorKind",
     "AnswerChannel",
+    "Approval",
+    "ApprovalKind",
     "Art19Notice",
     "Attachment",
     "AttachmentKind",
