@@ -17,7 +17,7 @@ from typing import BinaryIO
 from django.core.files import File
 from django.core.files.storage import default_storage
 
-from dsr import crypto
+from dsr import crypto, storage
 
 MAGIC = b"DSR-CHUNKS-1\n"
 CHUNK_BYTES = 1 << 20
@@ -84,15 +84,24 @@ def stored_chunks(name: str) -> Iterator[bytes]:
 class EncryptedUpload:
     """Write plaintext through `.stream`; `save(name)` puts the encrypted file in storage.
 
-    The ciphertext goes to a temporary file first (storage back-ends want a file to copy),
-    so neither side holds the whole file in memory.
+    On the local file system the ciphertext goes to a temporary file first (the storage
+    wants a file to copy); on S3 it goes straight into the bucket as a multipart upload
+    under a pending name, renamed (copied inside the bucket) by `save`. Neither way holds
+    the whole file in memory.
     """
 
     def __init__(self) -> None:
-        self._temporary = tempfile.TemporaryFile()  # noqa: SIM115 — closed in save/discard
-        self.stream = EncryptedWriter(self._temporary)
+        self._writer = storage.stream_writer()
+        if self._writer is not None:
+            self._temporary = None
+            self.stream = EncryptedWriter(self._writer)  # type: ignore[arg-type]
+        else:
+            self._temporary = tempfile.TemporaryFile()  # noqa: SIM115 — closed in save/discard
+            self.stream = EncryptedWriter(self._temporary)
 
     def save(self, name: str) -> str:
+        if self._writer is not None:
+            return self._save_streamed(name)
         self.stream.close()
         self._temporary.seek(0)
         try:
@@ -102,6 +111,32 @@ class EncryptedUpload:
         finally:
             self._temporary.close()
 
+    def _save_streamed(self, name: str) -> str:
+        try:
+            self.stream.close()
+            self._writer.complete()
+        except BaseException:
+            self._writer.abort()
+            raise
+        try:
+            return storage.move_pending(default_storage, self._writer.name, name)
+        except BaseException:
+            _forget(self._writer.name)
+            raise
+
     def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.abort()  # what the stream still writes on closing is dropped
+            self.stream.close()
+            return
         self.stream.close()
         self._temporary.close()
+
+
+def _forget(name: str) -> None:
+    """Delete a pending object if the bucket answers (its lifecycle rule does otherwise)."""
+    try:
+        default_storage.delete(name)
+    except Exception as error:
+        if not storage.unavailable(error):
+            raise
