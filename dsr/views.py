@@ -7,9 +7,10 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views import defaults
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from accounts.models import Organization
+from dsr import readiness
 from dsr.api.errors import DATABASE_ERRORS, RETRY_AFTER_SECONDS, UNAVAILABLE, error_body
 
 
@@ -22,10 +23,23 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers: the web process is up and its database answers."""
+    """Liveness: the web process is up and its database answers (readiness: `readyz`)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness, for a load balancer: the database, the broker, the cache and the storage,
+    each "ok", "unavailable" or "timeout"; 200 only when all are ok, 503 otherwise. No
+    sign-in, no rate limit, nothing but those words (dsr/readiness.py)."""
+    state = readiness.readiness()
+    response = JsonResponse(state.as_json(), status=200 if state.ready else 503)
+    if not state.ready:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
