@@ -17,6 +17,7 @@ DSR_STORAGE_URL=s3://bucket/prefix, `default_storage` is `PrivateS3Storage`
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from typing import Any
@@ -43,8 +44,11 @@ PENDING_PREFIX = "pending"
 logger = logging.getLogger(__name__)
 
 
-class StorageUnavailable(Exception):
-    """The storage did not answer; the work is left for a later attempt."""
+class StorageUnavailable(OSError):
+    """The storage did not answer; the work is left for a later attempt.
+
+    An OSError, as the local file system's own failures are: the code that already
+    treats those as transient (letters, the register export) retries it too."""
 
 
 def _client_error_is_outage(error: Any) -> bool:
@@ -79,6 +83,23 @@ def unavailable(error: BaseException) -> bool:
     return cause is not None and cause is not error and unavailable(cause)
 
 
+def _outages_raised(method):
+    """S3 errors that mean an outage come out as StorageUnavailable (one type to catch)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except StorageUnavailable:
+            raise
+        except (BotoCoreError, ClientError) as error:
+            if unavailable(error):
+                raise StorageUnavailable(f"the bucket did not answer: {error}") from error
+            raise
+
+    return wrapper
+
+
 def is_s3(storage: Storage | None = None) -> bool:
     return isinstance(storage if storage is not None else default_storage, PrivateS3Storage)
 
@@ -89,16 +110,25 @@ def is_s3(storage: Storage | None = None) -> bool:
 class _StreamingBody(File):
     """A read-only file over the body of one GET: reads come off the socket as asked."""
 
-    def __init__(self, body: Any, name: str, size: int) -> None:
+    def __init__(self, storage: PrivateS3Storage, name: str) -> None:
+        self._storage = storage
+        body, size = storage._get(name)
         super().__init__(body, name)
         self._body = body
         self._size = size
         self.mode = "rb"
 
+    def open(self, mode: str | None = None) -> _StreamingBody:
+        if self.closed:  # opened again (FieldFile.open after a close): a new GET
+            self._body, self._size = self._storage._get(self.name)
+            self.file = self._body
+        return self
+
     @property
     def size(self) -> int:  # type: ignore[override]
         return self._size
 
+    @_outages_raised
     def read(self, amount: int | None = -1) -> bytes:
         if amount is None or amount < 0:
             return self._body.read()
@@ -112,7 +142,7 @@ class _StreamingBody(File):
 
     def chunks(self, chunk_size: int | None = None):  # type: ignore[override]
         size = chunk_size or self.DEFAULT_CHUNK_SIZE
-        while data := self._body.read(size):
+        while data := self.read(size):
             yield data
 
     def __iter__(self):
@@ -155,9 +185,8 @@ class PrivateS3Storage(S3Storage):
     def key(self, name: str) -> str:
         return self._normalize_name(clean_name(name))
 
-    def _open(self, name: str, mode: str = "rb") -> File:
-        if "w" in mode or "a" in mode or "+" in mode:
-            return super()._open(name, mode)
+    @_outages_raised
+    def _get(self, name: str) -> tuple[Any, int]:
         try:
             answer = self.connection.meta.client.get_object(
                 Bucket=self.bucket_name, Key=self.key(name)
@@ -166,9 +195,36 @@ class PrivateS3Storage(S3Storage):
             if err.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
                 raise FileNotFoundError(f"File does not exist: {name}") from None
             raise
-        return _StreamingBody(answer["Body"], name, answer.get("ContentLength", 0))
+        return answer["Body"], answer.get("ContentLength", 0)
 
-    # The key a stored file's name maps to, and the listing a test or an operator needs.
+    @_outages_raised
+    def _open(self, name: str, mode: str = "rb") -> File:
+        if "w" in mode or "a" in mode or "+" in mode:
+            return super()._open(name, mode)
+        return _StreamingBody(self, name)
+
+    @_outages_raised
+    def _save(self, name: str, content: Any) -> str:
+        return super()._save(name, content)
+
+    @_outages_raised
+    def delete(self, name: str) -> None:
+        super().delete(name)
+
+    @_outages_raised
+    def exists(self, name: str) -> bool:
+        return super().exists(name)
+
+    @_outages_raised
+    def size(self, name: str) -> int:
+        return super().size(name)
+
+    @_outages_raised
+    def listdir(self, name: str) -> tuple[list[str], list[str]]:
+        return super().listdir(name)
+
+    # The listing a test or an operator needs (keys with the prefix).
+    @_outages_raised
     def keys(self, prefix: str = "") -> list[str]:
         client = self.connection.meta.client
         found: list[str] = []
@@ -213,6 +269,7 @@ class MultipartWriter:
     def flush(self) -> None:
         pass
 
+    @_outages_raised
     def _send(self, body: bytes) -> None:
         if self._upload_id is None:
             self._upload_id = self._client.create_multipart_upload(
@@ -234,6 +291,7 @@ class MultipartWriter:
     def multipart(self) -> bool:
         return self._upload_id is not None
 
+    @_outages_raised
     def complete(self) -> None:
         if self.closed:
             return
@@ -281,6 +339,7 @@ def stream_writer(storage: Storage | None = None) -> MultipartWriter | None:
     return MultipartWriter(storage, f"{PENDING_PREFIX}/{uuid.uuid4().hex}.part")
 
 
+@_outages_raised
 def move_pending(storage: PrivateS3Storage, pending: str, name: str) -> str:
     """Give a completed pending object its final name (a copy inside the bucket, then the
     pending one is deleted); returns the name as stored."""

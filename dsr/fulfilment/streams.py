@@ -76,8 +76,16 @@ def decrypted_chunks(source: BinaryIO) -> Iterator[bytes]:
 
 
 def stored_chunks(name: str) -> Iterator[bytes]:
-    """Decrypted chunks of a file in Django storage; the file is closed at the end."""
-    with default_storage.open(name, "rb") as stored:
+    """Decrypted chunks of a file in Django storage; the file is closed at the end.
+
+    The file is opened at the call, not at the first chunk: a storage that is down fails
+    here (a 503 page), not halfway through a streaming response that already said 200."""
+    stored = default_storage.open(name, "rb")
+    return _closing_chunks(stored)
+
+
+def _closing_chunks(stored: BinaryIO) -> Iterator[bytes]:
+    with stored:
         yield from decrypted_chunks(stored)
 
 
