@@ -228,7 +228,7 @@ def test_dry_run_counts_and_changes_nothing(world, settings):
     assert {name: raw(name) for name in world.objects()} == before
     settings.ENCRYPTION_KEYS = [NEW]
     with pytest.raises(crypto.InvalidToken):
-        DataSource.objects.get(pk=world.source.pk).secrets
+        _ = DataSource.objects.get(pk=world.source.pk).secrets
 
 
 def test_a_crash_halfway_and_a_rerun_finishes_skipping_what_was_done(world, settings, monkeypatch):
