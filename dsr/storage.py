@@ -116,13 +116,23 @@ class _StreamingBody(File):
         super().__init__(body, name)
         self._body = body
         self._size = size
+        self._closed = False
         self.mode = "rb"
 
     def open(self, mode: str | None = None) -> _StreamingBody:
-        if self.closed:  # opened again (FieldFile.open after a close): a new GET
+        if self._closed:  # opened again (FieldFile.open after a close): a new GET
             self._body, self._size = self._storage._get(self.name)
             self.file = self._body
+            self._closed = False
         return self
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        self._closed = True
+        self._body.close()
 
     @property
     def size(self) -> int:  # type: ignore[override]

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import PurePosixPath
 from typing import Any
 
 from accounts.models import Organization, User
@@ -143,3 +144,27 @@ class HookReceiver:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+def stored_files(folder: str = "") -> list[PurePosixPath]:
+    """Every file in the default storage (the test's MEDIA_ROOT, or its prefix in the bucket
+    on the S3 leg), as names relative to the storage's root."""
+    from django.core.files.storage import default_storage
+
+    found: list[PurePosixPath] = []
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return found
+    found += [PurePosixPath(folder) / name for name in files]
+    for name in folders:
+        found += stored_files(str(PurePosixPath(folder) / name))
+    return sorted(found)
+
+
+def stored_bytes(name: PurePosixPath | str) -> bytes:
+    """A stored file's bytes as the storage holds them (ciphertext)."""
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(str(name), "rb") as handle:
+        return handle.read()
