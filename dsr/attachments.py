@@ -39,6 +39,7 @@ from PIL import Image, ImageOps
 from accounts import access
 from accounts.models import User
 from dsr import audit, crypto
+from dsr.fulfilment.streams import storage_delete_on_commit
 from dsr.models import Attachment, AttachmentKind, EventKind, Request
 
 # What the desk accepts, recognised by the first bytes of the file, never by its name.
@@ -509,7 +510,7 @@ def attachment_destroy(*, attachment: Attachment, actor: audit.Actor, reason: st
     """Remove the file for good, keeping its hash and the fact that it existed."""
     if attachment.is_destroyed:
         return
-    storage, name = attachment.file.storage, attachment.file.name
+    name = attachment.file.name
     with transaction.atomic():
         attachment.destroyed_at = timezone.now()
         attachment.file = ""
@@ -526,4 +527,4 @@ def attachment_destroy(*, attachment: Attachment, actor: audit.Actor, reason: st
                 "reason": reason,
             },
         )
-        transaction.on_commit(lambda: storage.delete(name) if name else None)
+        storage_delete_on_commit(name)

@@ -83,6 +83,17 @@ def unavailable(error: BaseException) -> bool:
     return cause is not None and cause is not error and unavailable(cause)
 
 
+def bucket_unavailable(error: BaseException) -> bool:
+    """Narrower than `unavailable`, for pages: the storage itself said it is down (not any
+    OSError a view might meet, such as a mail server's refused connection)."""
+    if isinstance(error, StorageUnavailable):
+        return True
+    if isinstance(error, (BotoCoreError, ClientError)):
+        return unavailable(error)
+    cause = error.__cause__
+    return cause is not None and cause is not error and bucket_unavailable(cause)
+
+
 def _outages_raised(method):
     """S3 errors that mean an outage come out as StorageUnavailable (one type to catch)."""
 

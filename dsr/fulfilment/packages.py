@@ -21,12 +21,11 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
-from dsr.fulfilment.streams import EncryptedUpload, stored_chunks
+from dsr.fulfilment.streams import EncryptedUpload, storage_delete, stored_chunks
 from dsr.models import DataPackage, Job, Request, StepStatus, processing_register
 from dsr.spreadsheet import csv_safe
 
@@ -152,8 +151,7 @@ class TableExport:
 def parts_delete(files: list[dict[str, Any]]) -> None:
     for info in files:
         for kind in ("json", "csv", "preview"):
-            if info.get(kind) and default_storage.exists(info[kind]):
-                default_storage.delete(info[kind])
+            storage_delete(info.get(kind) or "")
 
 
 def art15_information(request: Request) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import struct
 import tempfile
 from collections.abc import Iterator
@@ -17,7 +18,9 @@ from typing import BinaryIO
 from django.core.files import File
 from django.core.files.storage import default_storage
 
-from dsr import crypto, storage
+from dsr import broker, crypto, storage
+
+log = logging.getLogger(__name__)
 
 MAGIC = b"DSR-CHUNKS-1\n"
 CHUNK_BYTES = 1 << 20
@@ -148,3 +151,31 @@ def _forget(name: str) -> None:
     except Exception as error:
         if not storage.unavailable(error):
             raise
+
+
+def storage_delete(name: str) -> None:
+    """Delete a stored file. When the storage does not answer, the deletion is handed to the
+    worker (dsr.tasks.storage_delete), which tries again until it does: an identity
+    document destroyed or a package purged during an outage must not stay in the bucket."""
+    if not name:
+        return
+    try:
+        default_storage.delete(name)
+    except Exception as error:
+        if not storage.unavailable(error):
+            raise
+        log.warning("storage unavailable; deleting %s is left to the worker", name)
+        if not broker.enqueue("dsr.tasks.storage_delete", name):
+            log.error("could not delete %s nor hand it to the worker: delete it by hand", name)
+
+
+def storage_delete_on_commit(*names: str) -> None:
+    """`storage_delete` each name once the current transaction commits."""
+    from django.db import transaction
+
+    def delete() -> None:
+        for name in names:
+            storage_delete(name)
+
+    if any(names):
+        transaction.on_commit(delete)

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from accounts.models import Organization
+from dsr import storage
 from dsr.attachments import sniff_content_type
 from dsr.letters import dates, variants
 from dsr.letters.assets import ASSET_ORIGIN, asset_url
@@ -168,7 +169,9 @@ def _stored_image(storage_name: str) -> tuple[bytes, str] | None:
     try:
         with default_storage.open(storage_name, "rb") as handle:
             content = handle.read(BRANDING_MAX_BYTES + 1)
-    except OSError:
+    except OSError as error:
+        if storage.bucket_unavailable(error):
+            raise  # not a letter without its logo: the render waits for the storage
         return None
     content_type = sniff_content_type(content)
     if len(content) > BRANDING_MAX_BYTES or content_type not in ("image/png", "image/jpeg"):
