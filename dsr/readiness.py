@@ -126,21 +126,20 @@ def check_cache() -> None:
 
 
 def check_storage() -> None:
-    location = getattr(default_storage, "location", None)
-    if hasattr(default_storage, "path") and location:
-        _writable_folder(Path(location))
-        return
     bucket = getattr(default_storage, "bucket_name", None)
-    client = getattr(
-        getattr(getattr(default_storage, "connection", None), "meta", None), "client", None
-    )
-    if bucket and client is not None:
+    connection = getattr(default_storage, "connection", None) if bucket else None
+    if connection is not None:
         # An S3 bucket: one HEAD of the bucket (s3:ListBucket), which also tells a missing
         # bucket or refused credentials from a bucket that answers.
-        client.head_bucket(Bucket=bucket)
+        connection.meta.client.head_bucket(Bucket=bucket)
         return
-    # Any other storage: ask for an object (a missing one is an answer, an error is not).
-    default_storage.exists(PROBE_NAME)
+    try:
+        location = default_storage.path("")
+    except NotImplementedError:
+        # Any other remote storage: ask for an object (missing is an answer, an error not).
+        default_storage.exists(PROBE_NAME)
+        return
+    _writable_folder(Path(location))
 
 
 CHECKS: dict[str, Callable[[], None]] = {

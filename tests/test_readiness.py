@@ -169,17 +169,18 @@ def test_file_system_storage_unusable(client, settings, tmp_path):
 
 
 def s3_storage(endpoint: str, bucket: str) -> dict:
-    from botocore.config import Config
-
+    """The product's S3 back-end (dsr/storage.py) with a prefix, as DSR_STORAGE_URL makes it."""
     return {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "dsr.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": bucket,
+            "location": "desk/objects",
             "endpoint_url": endpoint,
             "region_name": "us-east-1",
             "access_key": "test",
             "secret_key": "test",
-            "client_config": Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 1}),
+            "addressing_style": "path",
+            "timeout": 1,
         },
     }
 

@@ -364,3 +364,23 @@ def test_a_large_package_is_rotated_in_constant_memory(storage_kind, settings, m
     settings.ENCRYPTION_KEYS = [NEW]
     total = sum(len(chunk) for chunk in package_chunks(package))
     assert total == 24 * CHUNK_BYTES
+
+
+def test_a_storage_outage_stops_the_run_with_a_clear_message(world, settings, monkeypatch):
+    settings.ENCRYPTION_KEYS = [NEW, OLD]
+    real_replace = keyrotation._replace
+    calls = []
+
+    def outage(item, spooled, size):
+        if calls:
+            raise OSError(5, "Input/output error")
+        calls.append(item.name)
+        return real_replace(item, spooled, size)
+
+    monkeypatch.setattr(keyrotation, "_replace", outage)
+    with pytest.raises(CommandError, match="Run the command again"):
+        run()
+    monkeypatch.setattr(keyrotation, "_replace", real_replace)
+    assert "5 rotated" in run()  # the other five objects; fields and the first were done
+    settings.ENCRYPTION_KEYS = [NEW]
+    world.assert_all_readable()

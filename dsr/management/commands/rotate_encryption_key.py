@@ -37,7 +37,15 @@ class Command(BaseCommand):
         )
         if len(keys) == 1:
             self.stdout.write("Only one key is configured: everything should already be current.")
-        report = keyrotation.rotate(dry_run=dry_run)
+        try:
+            report = keyrotation.rotate(dry_run=dry_run)
+        except OSError as error:
+            # The storage did not answer (dsr.storage.StorageUnavailable is an OSError), or
+            # the disk failed: what was done stays done; run the command again later.
+            raise CommandError(
+                f"The file storage failed ({type(error).__name__}); nothing is half-written. "
+                "Run the command again when it answers: what is done is skipped."
+            ) from error
         for line in report.lines():
             self.stdout.write(f"  {line}")
         self.stdout.write(
