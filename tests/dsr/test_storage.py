@@ -65,6 +65,9 @@ def bucket(s3_server, settings):
 def test_a_storage_setting_it_cannot_read_stops_the_start_with_a_clear_message(
     monkeypatch, env, message
 ):
+    for name in list(os.environ):
+        if name.startswith("DSR_S3_"):  # the S3 leg's own
+            monkeypatch.delenv(name)
     monkeypatch.setenv("DSR_STORAGE_URL", "s3://dsr-files/desk")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
