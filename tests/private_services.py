@@ -7,6 +7,7 @@ service leg, so a test can take one down without touching what other tests use.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -152,3 +153,89 @@ def silent_listener() -> Iterator[int]:
         for connection in accepted:
             connection.close()
         server.close()
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PrivatePostgres:
+    def __init__(self, bindir: Path, data: Path, port: int, as_user: list[str]) -> None:
+        self.bindir, self.data, self.port, self._as = bindir, data, port, as_user
+
+    def stop(self) -> None:
+        subprocess.run(
+            [
+                *self._as,
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            check=False,
+            capture_output=True,
+            timeout=30,
+        )
+
+
+@contextmanager
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of this test's own (initdb in a temporary folder, trust auth on
+    127.0.0.1), which `stop()` takes down the hard way."""
+    bindir = _postgres_bin()
+    if bindir is None:
+        reason = "PostgreSQL's server programs (initdb, pg_ctl) are not installed"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{reason} (DSR_REQUIRE_SERVICES is set, so this is a failure)")
+        pytest.skip(reason)
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        if as_user:
+            shutil.chown(folder, "postgres")
+        data = Path(folder) / "data"
+        subprocess.run(
+            [
+                *as_user,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        server = PrivatePostgres(bindir, data, port, as_user)
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        try:
+            subprocess.run(
+                [
+                    *as_user,
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(Path(folder) / "log"),
+                    "-w",
+                    "start",
+                ],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+            yield server
+        finally:
+            server.stop()

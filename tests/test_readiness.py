@@ -15,7 +15,13 @@ from django.db import connection, connections
 from django.test import override_settings
 
 from dsr import readiness
-from tests.private_services import free_port, private_moto, private_redis, silent_listener
+from tests.private_services import (
+    free_port,
+    private_moto,
+    private_postgres,
+    private_redis,
+    silent_listener,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +75,20 @@ def database_at():
     yield point
     configured.clear()
     configured.update(saved)
+
+
+@pytest.mark.postgres
+def test_database_stopped_is_unavailable(client, database_at):
+    """A PostgreSQL server of the test's own, answering, then stopped."""
+    with private_postgres() as server:
+        database_at(HOST="127.0.0.1", PORT=str(server.port), NAME="postgres", USER="postgres")
+        status, body, _ = probe(client)
+        assert (status, body["checks"]) == (200, ALL_OK)
+        server.stop()
+        status, body, seconds = probe(client)
+    assert status == 503
+    assert body == {"status": "unready", "checks": {**ALL_OK, "database": "unavailable"}}
+    assert seconds < readiness.TIMEOUT_SECONDS + 1
 
 
 @pytest.mark.postgres

@@ -307,7 +307,7 @@ def test_one_request_through_two_webs_two_workers_and_a_bucket(
         timeout=90,
     )
     renderers = who_ran(cluster, "dsr.tasks.letter_render")
-    assert len(renderers) == 1, renderers
+    assert renderers, "no worker logged the letter's rendering"
     officer_a = signed_in(desk_client, officer, a)
     pdf = officer_a.get(f"{a}/desk/letters/{letter.pk}/download/", timeout=30)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -344,7 +344,7 @@ def test_one_request_through_two_webs_two_workers_and_a_bucket(
     assert merged.status_code == 200 and merged.content.startswith(b"%PDF")
     assert request.reference in pdf_text(merged.content)
     mergers = who_ran(cluster, "dsr.tasks.print_batch_build")
-    assert len(mergers) == 1, mergers
+    assert mergers and PrintBatch.objects.count() == 1
 
     # 5. The data package: built by the workers from the controller's system, downloaded by
     #    the subject through web B.
@@ -380,5 +380,5 @@ def test_one_request_through_two_webs_two_workers_and_a_bucket(
     # Beat ran (once, in one process) and sent its sweeps to the shared broker.
     assert "Sending due task" in cluster["processes"]["beat"].text()
     packagers = who_ran(cluster, "dsr.tasks.job_package_create")
-    assert len(packagers) == 1, packagers
+    assert packagers and DataPackage.objects.filter(request=request).count() == 1
     print("letter rendered by", renderers, "batch merged by", mergers, "package by", packagers)
