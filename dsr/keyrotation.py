@@ -136,23 +136,20 @@ class StoredObject:
     still_named: Callable[[models.Model], bool]
 
 
-def _file_field(kind: str, model: type[models.Model], field_name: str, **filters: Any):
+def _file_field(kind: str, model: type[models.Model], field_name: str, gone: str = ""):
+    """The objects named by `model.field_name`; `gone` is the field a deletion sets (the
+    object is deleted after that commit, so such rows are left alone)."""
+
+    def named(row: models.Model, name: str) -> bool:
+        return getattr(row, field_name).name == name and not (gone and getattr(row, gone))
+
     def objects() -> Iterator[StoredObject]:
-        rows = (
-            model.objects.exclude(**{field_name: ""})
-            .filter(**filters)
-            .order_by("pk")
-            .values_list("pk", field_name)
-        )
-        for pk, name in rows.iterator(chunk_size=500):
+        rows = model.objects.exclude(**{field_name: ""})
+        if gone:
+            rows = rows.filter(**{f"{gone}__isnull": True})
+        for pk, name in rows.order_by("pk").values_list("pk", field_name).iterator(500):
             if name:
-                yield StoredObject(
-                    kind,
-                    name,
-                    model,
-                    pk,
-                    lambda row, name=name: getattr(row, field_name).name == name,
-                )
+                yield StoredObject(kind, name, model, pk, lambda row, name=name: named(row, name))
 
     return objects
 
@@ -177,11 +174,11 @@ def _step_parts() -> Iterator[StoredObject]:
 
 
 SOURCES: list[Callable[[], Iterator[StoredObject]]] = [
-    _file_field("attachment", Attachment, "file"),
+    _file_field("attachment", Attachment, "file", gone="destroyed_at"),
     _file_field("letter", Letter, "file"),
     _file_field("print batch", PrintBatch, "file"),
-    _file_field("register export", RegisterExport, "file"),
-    _file_field("data package", DataPackage, "file"),
+    _file_field("register export", RegisterExport, "file", gone="removed_at"),
+    _file_field("data package", DataPackage, "file", gone="deleted_at"),
     _step_parts,
     _file_field("branding image (logo)", Organization, "logo"),
     _file_field("branding image (signature)", Organization, "signature_image"),

@@ -384,3 +384,16 @@ def test_a_storage_outage_stops_the_run_with_a_clear_message(world, settings, mo
     assert "5 rotated" in run()  # the other five objects; fields and the first were done
     settings.ENCRYPTION_KEYS = [NEW]
     world.assert_all_readable()
+
+
+def test_a_package_being_purged_is_left_for_the_purge(world, settings):
+    """The purge marks the row, commits, then deletes the object: a rotation in between
+    must not write the object back after the purge deleted it, so it does not touch it."""
+    from dsr.models import DataPackage as Package
+
+    Package.objects.filter(pk=world.package.pk).update(deleted_at=timezone.now())
+    before = raw(world.package.file.name)
+    settings.ENCRYPTION_KEYS = [NEW, OLD]
+    report = keyrotation.rotate()
+    assert "data package" not in report.counts
+    assert raw(world.package.file.name) == before
