@@ -1,6 +1,7 @@
 """Two beats (docs/DEPLOY.md): an operator starts beat on two machines, so every sweep runs
 twice at the same moment, in two processes. Each (request, threshold) is still reminded
-once: one Reminder row, one mail, one event, and the audit chain does not fork.
+once: one Reminder row, one mail, one event, and the audit chain does not fork; each
+officer gets one morning digest.
 
 The sweeps run in two real Python processes against the test's PostgreSQL database,
 released at the same instant, as two workers would run the two beats' tasks.
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.db import connection
 
 from dsr import audit, workflow
-from dsr.models import EventKind, EvidenceKind, OutboundEmail, Reminder
+from dsr.models import DigestSent, EventKind, EvidenceKind, OutboundEmail, Reminder
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -35,11 +36,15 @@ import os, sys, time
 from datetime import datetime
 import django
 django.setup()
+from accounts.models import User
 from dsr import reminders
 moment = datetime.fromisoformat(sys.argv[1])
 start = float(sys.argv[2])
+officer = User.objects.get(pk=int(sys.argv[3]))
 time.sleep(max(0.0, start - time.time()))
 print(reminders.sweep(now=moment))
+time.sleep(max(0.0, start + 3 - time.time()))
+print(int(reminders.digest_send(officer, now=moment)))
 """
 
 
@@ -80,7 +85,7 @@ def test_two_beats_send_each_reminder_once(make_request, officer, officer_actor)
     start = time.time() + 6
     beats = [
         subprocess.Popen(
-            [sys.executable, "-c", SWEEP, moment.isoformat(), str(start)],
+            [sys.executable, "-c", SWEEP, moment.isoformat(), str(start), str(officer.pk)],
             cwd=Path(settings.BASE_DIR),
             env=environment,
             stdout=subprocess.PIPE,
@@ -92,7 +97,8 @@ def test_two_beats_send_each_reminder_once(make_request, officer, officer_actor)
     outputs = [beat.communicate(timeout=120) for beat in beats]
     for beat, (_, errors) in zip(beats, outputs, strict=True):
         assert beat.returncode == 0, errors[-2000:]
-    sent = [int(out.strip().splitlines()[-1]) for out, _ in outputs]
+    sent = [int(out.strip().splitlines()[-2]) for out, _ in outputs]
+    digests = [int(out.strip().splitlines()[-1]) for out, _ in outputs]
     # Both ran over the same requests; between them each request was reminded once.
     print("reminders sent by each beat:", sent)
     assert sum(sent) == REQUESTS
@@ -102,5 +108,9 @@ def test_two_beats_send_each_reminder_once(make_request, officer, officer_actor)
     assert OutboundEmail.objects.filter(template="deadline_reminder").count() == REQUESTS
     for request in requests:
         assert request.events.filter(kind=EventKind.REMINDER_SENT).count() == 1
+    # The morning digest too: both beats' digest tasks run at once, one digest goes out.
+    assert sum(digests) == 1
+    assert DigestSent.objects.filter(user=officer).count() == 1
+    assert OutboundEmail.objects.filter(template="morning_digest", to=officer.email).count() == 1
     result = audit.verify(requests[0].organization)
     assert result.ok, str(result)
