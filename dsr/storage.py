@@ -182,7 +182,9 @@ class PrivateS3Storage(S3Storage):
             "client_config",
             Config(
                 s3={"addressing_style": options.get("addressing_style")},
-                connect_timeout=timeout,
+                # A bucket that does not even accept the connection is known to be down
+                # after a few seconds; an answer may take up to the configured time.
+                connect_timeout=min(timeout, 5),
                 read_timeout=timeout,
                 retries={"max_attempts": 2, "mode": "standard"},
             ),
