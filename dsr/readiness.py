@@ -21,6 +21,7 @@ import queue
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,13 +126,27 @@ def check_cache() -> None:
         backend.delete(key)
 
 
+_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_clients_lock = threading.Lock()
+
+
+def _s3_client(storage: object) -> object:
+    """One boto3 client per storage for all probes: django-storages makes one per thread,
+    and each probe runs in a new thread; making a client costs far more than the HEAD.
+    (boto3 clients may be shared between threads.)"""
+    with _clients_lock:
+        client = _clients.get(storage)
+        if client is None:
+            client = _clients[storage] = storage.connection.meta.client
+        return client
+
+
 def check_storage() -> None:
     bucket = getattr(default_storage, "bucket_name", None)
-    connection = getattr(default_storage, "connection", None) if bucket else None
-    if connection is not None:
+    if bucket and hasattr(default_storage, "connection"):
         # An S3 bucket: one HEAD of the bucket (s3:ListBucket), which also tells a missing
         # bucket or refused credentials from a bucket that answers.
-        connection.meta.client.head_bucket(Bucket=bucket)
+        _s3_client(default_storage._wrapped).head_bucket(Bucket=bucket)
         return
     try:
         location = default_storage.path("")
@@ -151,6 +166,7 @@ CHECKS: dict[str, Callable[[], None]] = {
 
 _lock = threading.Lock()
 _last: Readiness | None = None
+_running: dict[str, threading.Thread] = {}
 
 
 def forget() -> None:
@@ -173,13 +189,22 @@ def check_all(timeout: float = TIMEOUT_SECONDS) -> Readiness:
     """Every check at once, in daemon threads; what has not answered by `timeout` is
     "timeout" (its thread ends on its own client's timeout, nobody waits for it)."""
     answers: queue.Queue = queue.Queue()
+    started = 0
     for name, check in CHECKS.items():
-        threading.Thread(
+        previous = _running.get(name)
+        if previous is not None and previous.is_alive():
+            # Still hung since an earlier probe: no second thread for the same part, so a
+            # black-holed server costs one waiting thread per part, however often probed.
+            continue
+        thread = threading.Thread(
             target=_run, args=(name, check, answers), name=f"readyz-{name}", daemon=True
-        ).start()
+        )
+        _running[name] = thread
+        thread.start()
+        started += 1
     results = dict.fromkeys(CHECKS, TIMEOUT)
     deadline = time.monotonic() + timeout
-    for _ in CHECKS:
+    for _ in range(started):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break

@@ -28,10 +28,21 @@ pytestmark = pytest.mark.django_db
 ALL_OK = {"database": "ok", "broker": "ok", "cache": "ok", "storage": "ok"}
 
 
+def settle() -> None:
+    """Let checks still running from a probe finish, so none is taken for hung later."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("readyz-"):
+            thread.join(timeout=30)
+
+
 @pytest.fixture(autouse=True)
 def _fresh() -> Iterator[None]:
+    settle()
     readiness.forget()
     yield
+    settle()
     readiness.forget()
 
 
@@ -160,6 +171,29 @@ def test_hung_redis_is_a_timeout_within_the_bound(client):
     assert body["checks"]["broker"] in {"timeout", "unavailable"}
     assert body["checks"]["cache"] in {"timeout", "unavailable"}
     assert seconds < readiness.TIMEOUT_SECONDS + 1.5
+
+
+def test_a_hung_part_keeps_one_waiting_thread_however_often_probed(client, monkeypatch):
+    import threading
+
+    release = threading.Event()
+    monkeypatch.setattr(readiness, "TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(
+        readiness,
+        "CHECKS",
+        {**readiness.CHECKS, "broker": lambda: release.wait(30)},
+    )
+    try:
+        for _ in range(5):
+            readiness.forget()
+            assert readiness.check_all(timeout=0.5).checks["broker"] == "timeout"
+        hung = [t for t in threading.enumerate() if t.name == "readyz-broker" and t.is_alive()]
+        assert len(hung) == 1
+    finally:
+        release.set()
+    hung[0].join(timeout=5)
+    readiness.forget()
+    assert readiness.check_all(timeout=2).checks["broker"] == "ok"  # answers again
 
 
 def test_file_system_broker_folder_unusable(client, tmp_path):

@@ -17,6 +17,15 @@ from tests.private_services import private_redis
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _settled() -> None:
+    from tests.test_readiness import settle
+
+    settle()
+    readiness.forget()
+
+
 PASSWORD = "pw-9f3c-never-shown"
 
 
