@@ -28,6 +28,7 @@ import unicodedata
 import uuid
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -528,3 +529,25 @@ def attachment_destroy(*, attachment: Attachment, actor: audit.Actor, reason: st
             },
         )
         storage_delete_on_commit(name)
+
+
+# --- branding images (the organisation's logo and signature image) ----------------------------
+
+
+def branding_content(content: bytes) -> ContentFile:
+    """An uploaded logo or signature image as stored: encrypted like every other file, under a
+    random name (the upload's own name may be a person's)."""
+    return ContentFile(crypto.encrypt(content), name=f"{uuid.uuid4().hex}.enc")
+
+
+def branding_read(image: Any, limit: int) -> bytes | None:
+    """A stored logo or signature image's bytes; None if larger than `limit`. Images stored
+    before they were encrypted are read as they are."""
+    with image.open("rb") as handle:
+        stored = handle.read(2 * limit + 4096)  # the ciphertext is about 4/3 the image
+    if stored.startswith(b"gAAAA"):
+        try:
+            stored = crypto.decrypt(stored)
+        except crypto.InvalidToken:
+            return None
+    return stored if len(stored) <= limit else None

@@ -218,3 +218,36 @@ def test_the_service_leg_keeps_its_files_in_the_configured_bucket(make_request):
         Bucket=default_storage.bucket_name, Key=default_storage.key(attachment.file.name)
     )["Body"] as body:
         assert SECRET.encode() not in body.read()
+
+
+def test_branding_images_are_encrypted_under_a_random_name_and_still_used(
+    bucket, desk_client, manager, organization
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dsr.letters.render import _stored_image
+    from tests.builders import png
+
+    signature = png(size=(120, 40), colour=(0, 0, 0))
+    response = desk_client(manager).post(
+        reverse("desk:settings_signatory"),
+        {
+            "signatory_name": "Griet Van Wesemael",
+            "signatory_title": "Data protection officer",
+            "signature_image": SimpleUploadedFile(
+                "Griet Van Wesemael signature.png", signature, "image/png"
+            ),
+            "logo": SimpleUploadedFile("logo.png", png(), "image/png"),
+        },
+    )
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    objects = bucket.objects()
+    assert len(objects) == 2
+    for key, body in objects.items():
+        assert key.startswith("desk/branding/") and key.endswith(".enc")
+        assert "griet" not in key.lower() and "signature" not in key.lower()
+        assert not body.startswith(b"\x89PNG") and b"IHDR" not in body
+    shown = desk_client(manager).get(reverse("desk:settings_signature_image"))
+    assert shown.status_code == 200 and shown.content == signature
+    assert _stored_image(organization.signature_image.name) == (signature, "image/png")
