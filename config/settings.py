@@ -428,8 +428,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 # A load balancer probes the processes directly, often over plain HTTP: no redirect there.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
-# A load balancer probes the processes directly, often over plain HTTP: no redirect there.
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
