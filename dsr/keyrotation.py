@@ -242,6 +242,26 @@ def _spool(name: str) -> tempfile._TemporaryFileWrapper:
     )
 
 
+LEFTOVER_SECONDS = 3600
+
+
+def _leftovers_remove() -> None:
+    """Temporary files a killed run left next to the objects (ciphertext only), once they
+    are old enough not to be another run's."""
+    root = _local_path("")
+    if root is None or not root.is_dir():
+        return
+    import time
+
+    cutoff = time.time() - LEFTOVER_SECONDS
+    for path in root.rglob(".rotating-*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            continue
+
+
 def _replace(item: StoredObject, spooled: str, expected_size: int) -> bool:
     """Put the re-encrypted file in place of the object, under the lock of the row naming
     it; False when the row no longer names it or the object changed since it was read."""
@@ -387,6 +407,8 @@ def rotate(
     """Re-encrypt every stored object and encrypted field under the newest key."""
     keys = Keys(list(settings.ENCRYPTION_KEYS))
     report = Report(dry_run=dry_run)
+    if not dry_run:
+        _leftovers_remove()
     for spec in FIELDS:
         rotate_fields(spec, keys, report, dry_run=dry_run)
     for item in stored_objects():

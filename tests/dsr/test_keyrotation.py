@@ -397,3 +397,20 @@ def test_a_package_being_purged_is_left_for_the_purge(world, settings):
     report = keyrotation.rotate()
     assert "data package" not in report.counts
     assert raw(world.package.file.name) == before
+
+
+def test_a_killed_runs_temporary_files_are_removed_by_the_next(world, settings, storage_kind):
+    if storage_kind != "filesystem":
+        pytest.skip("temporary files sit next to the objects on the file system only")
+    from pathlib import Path
+
+    folder = Path(default_storage.path(world.letter.file.name)).parent
+    stale, fresh = folder / ".rotating-stale", folder / ".rotating-fresh"
+    stale.write_bytes(b"gAAAAA-ciphertext")
+    fresh.write_bytes(b"gAAAAA-another-run")
+    two_hours_ago = __import__("time").time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    settings.ENCRYPTION_KEYS = [NEW, OLD]
+    run()
+    assert not stale.exists()
+    assert fresh.exists()  # possibly another run's, still being written
