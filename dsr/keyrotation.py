@@ -6,8 +6,8 @@ DSR_ENCRYPTION_KEYS lists Fernet keys newest first: the first encrypts, every on
 
 - stored objects, found through the rows that name them: attachments (identity documents,
   scans, the subject's files), letters, print batches, register exports, data packages,
-  the parts of an export step (`JobStep.state["files"]`), and branding images when they are
-  stored encrypted (today they are plain images and are reported as such);
+  the parts of an export step (`JobStep.state["files"]`), and branding images (logos and
+  signature images stored before they were encrypted are plain, and reported as such);
 - encrypted database fields: data-source secrets, rectification parameters of jobs,
   webhook signing secrets, organisations' signing certificates and their passwords.
 

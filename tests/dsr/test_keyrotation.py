@@ -22,7 +22,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from dsr import crypto, keyrotation
-from dsr.attachments import attachment_read
+from dsr.attachments import attachment_read, branding_content, branding_read
 from dsr.fulfilment.packages import package_chunks
 from dsr.fulfilment.streams import CHUNK_BYTES, EncryptedUpload, stored_chunks
 from dsr.letters.printing import print_batch_read
@@ -43,7 +43,7 @@ from dsr.models import (
     Right,
     WebhookEndpoint,
 )
-from tests.builders import blank_pdf, identity_document
+from tests.builders import blank_pdf, identity_document, png
 
 OLD = Fernet.generate_key().decode()
 NEW = Fernet.generate_key().decode()
@@ -138,6 +138,9 @@ class World:
             secret=crypto.encrypt(b"whsec-secret"),
         )
         organization = request.organization
+        # The logo as the settings page stores it: encrypted, under a random name.
+        self.logo_png = png()
+        organization.logo = branding_content(self.logo_png)
         organization.signing_certificate = crypto.encrypt(b"PKCS12-bytes")
         organization.signing_certificate_password = crypto.encrypt(b"p12-password")
         organization.save()
@@ -151,6 +154,7 @@ class World:
             self.register.file.name,
             self.part,
             self.package.file.name,
+            self.organization.logo.name,
         ]
 
     def assert_all_readable(self) -> None:
@@ -168,6 +172,7 @@ class World:
         webhook = WebhookEndpoint.objects.get(pk=self.webhook.pk)
         assert crypto.decrypt(bytes(webhook.secret)) == b"whsec-secret"
         organization = type(self.organization).objects.get(pk=self.organization.pk)
+        assert branding_read(organization.logo, 2 * 1024 * 1024) == self.logo_png
         assert crypto.decrypt(bytes(organization.signing_certificate)) == b"PKCS12-bytes"
         assert crypto.decrypt(bytes(organization.signing_certificate_password)) == b"p12-password"
 
@@ -194,7 +199,7 @@ def test_rotation_then_the_old_key_can_go(world, settings, caplog):
     before = {name: raw(name) for name in world.objects()}
     with caplog.at_level(logging.INFO, logger="dsr.keyrotation"):
         output = run()
-    assert "11 rotated" in output  # 6 objects and 5 encrypted fields
+    assert "12 rotated" in output  # 7 objects and 5 encrypted fields
     assert "0 unreadable" in output
     assert "2 missing" not in output
     # Every object was rewritten in place, under the same name: the rows still find it.
@@ -204,7 +209,7 @@ def test_rotation_then_the_old_key_can_go(world, settings, caplog):
     world.assert_all_readable()
     # The log line says that a rotation ran and how it went, naming no secret.
     (line,) = [r.getMessage() for r in caplog.records if "key rotation" in r.getMessage()]
-    assert "ran" in line and "11 rotated" in line
+    assert "ran" in line and "12 rotated" in line
     assert keyrotation.fingerprint(NEW) in line
     for secret in (NEW, OLD, "hunter2", "whsec", "p12-password"):
         assert secret not in line and secret not in output
@@ -223,7 +228,7 @@ def test_dry_run_counts_and_changes_nothing(world, settings):
     settings.ENCRYPTION_KEYS = [NEW, OLD]
     before = {name: raw(name) for name in world.objects()}
     output = run("--dry-run")
-    assert "11 to rotate" in output and "0 rotated" in output
+    assert "12 to rotate" in output and "0 rotated" in output
     assert "Nothing was changed" in output
     assert {name: raw(name) for name in world.objects()} == before
     settings.ENCRYPTION_KEYS = [NEW]
@@ -261,15 +266,15 @@ def test_a_crash_halfway_and_a_rerun_finishes_skipping_what_was_done(world, sett
     monkeypatch.undo()
     # Fields were done in the first run (they come first); 3 objects too.
     assert report.total(keyrotation.CURRENT) == 5 + 3
-    assert report.total(keyrotation.ROTATED) == 3
+    assert report.total(keyrotation.ROTATED) == 4
     # Skipping costs one read per object; a chunked object rotated now (the package and
-    # the part come last) is read a second time to copy it, not more.
-    assert len(reads) == 6 + 2
+    # the part come late) is read a second time to copy it, not more.
+    assert len(reads) == 7 + 2
     settings.ENCRYPTION_KEYS = [NEW]
     world.assert_all_readable()
     # A third run finds nothing to do.
     settings.ENCRYPTION_KEYS = [NEW, OLD]
-    assert "0 rotated" in run() and "11 already current" in run("--dry-run")
+    assert "0 rotated" in run() and "12 already current" in run("--dry-run")
 
 
 def test_no_leftover_files_next_to_the_objects(world, settings, storage_kind):
@@ -324,8 +329,7 @@ def test_an_object_under_no_configured_key_is_reported_not_destroyed(world, sett
 
 
 def test_plain_branding_images_are_reported_and_left_alone(world, settings):
-    from tests.builders import png
-
+    """Logos stored before branding images were encrypted: read as they are, left alone."""
     image = png()
     world.organization.logo.save("logo.png", ContentFile(image), save=True)
     settings.ENCRYPTION_KEYS = [NEW, OLD]
@@ -381,7 +385,7 @@ def test_a_storage_outage_stops_the_run_with_a_clear_message(world, settings, mo
     with pytest.raises(CommandError, match="Run the command again"):
         run()
     monkeypatch.setattr(keyrotation, "_replace", real_replace)
-    assert "5 rotated" in run()  # the other five objects; fields and the first were done
+    assert "6 rotated" in run()  # the other six objects; fields and the first were done
     settings.ENCRYPTION_KEYS = [NEW]
     world.assert_all_readable()
 
