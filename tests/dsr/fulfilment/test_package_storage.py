@@ -114,3 +114,44 @@ def test_an_expired_package_leaves_the_bucket(
     assert bucket.objects() == {}
     package.refresh_from_db()
     assert package.deleted_at is not None
+
+
+def test_a_package_built_while_the_bucket_is_down_is_built_by_the_sweep_after(
+    bucket, platform_source, in_progress, officer_actor, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dsr import storage
+    from dsr.models import Job
+
+    request = in_progress(Right.ACCESS)
+    job = jobs.job_confirm(
+        job=jobs.job_plan(request=request, actor=officer_actor), actor=officer_actor
+    )
+    for step in job.steps.all():
+        while runner.step_run(step_id=step.pk) is not None:
+            pass
+    parts = set(bucket.objects())
+    assert parts  # the steps' encrypted parts
+
+    bucket.cut()
+    try:
+        with pytest.raises(storage.StorageUnavailable):
+            delivery.package_create(job_id=job.pk)
+    finally:
+        bucket.restore()
+    job.refresh_from_db()
+    assert job.package_wanted_at is not None and not DataPackage.objects.exists()
+    assert set(bucket.objects()) == parts  # nothing half-written left, nothing lost
+    # The lease runs out; job_sweep's query finds the job and enqueues the build again.
+    Job.objects.filter(pk=job.pk).update(
+        package_lease_until=timezone.now() - timedelta(seconds=1),
+        package_wanted_at=timezone.now() - timedelta(hours=1),
+    )
+    assert runner.steps_requeue_lost() >= 1  # the sweep enqueues it; the worker runs:
+    with django_capture_on_commit_callbacks(execute=True):
+        package = delivery.package_create(job_id=job.pk)
+    assert package is not None
+    assert list(bucket.objects()) == [f"desk/{package.file.name}"]
