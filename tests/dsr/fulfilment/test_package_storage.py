@@ -155,3 +155,31 @@ def test_a_package_built_while_the_bucket_is_down_is_built_by_the_sweep_after(
         package = delivery.package_create(job_id=job.pk)
     assert package is not None
     assert list(bucket.objects()) == [f"desk/{package.file.name}"]
+
+
+def test_a_step_that_cannot_store_its_export_waits_for_the_bucket_without_giving_up(
+    bucket, platform_source, in_progress, officer_actor
+):
+    from dsr.models import JobStep, StepStatus
+
+    request = in_progress(Right.ACCESS)
+    job = jobs.job_confirm(
+        job=jobs.job_plan(request=request, actor=officer_actor), actor=officer_actor
+    )
+    (step,) = job.steps.all()
+    # Its last attempt by the connector's count (max_attempts, 5 by default) ...
+    JobStep.objects.filter(pk=step.pk).update(attempts=4)
+    bucket.cut()
+    try:
+        again_in = runner.step_run(step_id=step.pk)
+    finally:
+        bucket.restore()
+    step.refresh_from_db()
+    # ... but the bucket, not the source, failed: tried again later, not failed.
+    assert again_in is not None and step.status != StepStatus.FAILED
+    assert bucket.objects() == {}
+    while runner.step_run(step_id=step.pk) is not None:
+        pass
+    step.refresh_from_db()
+    assert step.status == StepStatus.DONE
+    assert bucket.objects()  # its parts
