@@ -18,3 +18,7 @@ def _create_broker_folders(sender: Celery, **kwargs: object) -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
+    # Beat keeps its schedule file under DSR_VAR_DIR, which a fresh machine may not have yet.
+    schedule = sender.conf.beat_schedule_filename
+    if schedule:
+        os.makedirs(os.path.dirname(os.path.abspath(schedule)), exist_ok=True)

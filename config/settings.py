@@ -213,8 +213,75 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never served directly: files go through views that check access
+
+
+def _storage_from_env() -> dict:
+    """The `default` storage: files under MEDIA_ROOT, or an S3-compatible bucket.
+
+    DSR_STORAGE_URL=s3://bucket/prefix selects django-storages' S3 back-end (dsr/storage.py);
+    every object is still encrypted by the desk before it leaves the process.
+    """
+    raw = (envstr("DSR_STORAGE_URL", "") or "").strip()
+    if not raw:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(raw)
+    bucket, prefix = parts.netloc, parts.path.strip("/")
+    if parts.scheme != "s3" or parts.query or parts.fragment or "@" in bucket:
+        raise ImproperlyConfigured(
+            f"DSR_STORAGE_URL must look like s3://bucket/prefix (or be unset for the local "
+            f"file system), got {raw!r}"
+        )
+    import re
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket) or ".." in bucket:
+        raise ImproperlyConfigured(
+            f"DSR_STORAGE_URL: {bucket!r} is not a bucket name (3-63 lower-case letters, "
+            f"digits, dots and hyphens)"
+        )
+    if any(part in {"", ".", ".."} for part in prefix.split("/")) and prefix:
+        raise ImproperlyConfigured(f"DSR_STORAGE_URL: the prefix {prefix!r} is not a clean path")
+    options: dict = {"bucket_name": bucket, "location": prefix}
+    endpoint = (envstr("DSR_S3_ENDPOINT_URL", "") or "").strip()
+    if endpoint:
+        endpoint_parts = urlsplit(endpoint)
+        if endpoint_parts.scheme not in {"http", "https"} or not endpoint_parts.hostname:
+            raise ImproperlyConfigured(
+                f"DSR_S3_ENDPOINT_URL must be an http(s):// URL, got {endpoint!r}"
+            )
+        options["endpoint_url"] = endpoint
+    region = (envstr("DSR_S3_REGION", "") or "").strip()
+    if region:
+        options["region_name"] = region
+    key_id = envstr("DSR_S3_ACCESS_KEY_ID", "") or ""
+    secret = envstr("DSR_S3_SECRET_ACCESS_KEY", "") or ""
+    if bool(key_id) != bool(secret):
+        raise ImproperlyConfigured(
+            "Set both DSR_S3_ACCESS_KEY_ID and DSR_S3_SECRET_ACCESS_KEY, or neither "
+            "(then boto3's own chain: AWS_* variables, profile, instance role)"
+        )
+    if key_id:
+        options["access_key"], options["secret_key"] = key_id, secret
+    style = (envstr("DSR_S3_ADDRESSING_STYLE", "") or "").strip().lower()
+    if style:
+        if style not in {"path", "virtual", "auto"}:
+            raise ImproperlyConfigured(
+                f"DSR_S3_ADDRESSING_STYLE must be path, virtual or auto, got {style!r}"
+            )
+        options["addressing_style"] = style
+    ca_bundle = (envstr("DSR_S3_CA_BUNDLE", "") or "").strip()
+    if ca_bundle:
+        if not Path(ca_bundle).is_file():
+            raise ImproperlyConfigured(f"DSR_S3_CA_BUNDLE: no such file {ca_bundle!r}")
+        options["verify"] = ca_bundle
+    # Seconds to wait for the bucket before the work is left for the sweeps to retry.
+    options["timeout"] = envint("DSR_S3_TIMEOUT", 20, minimum=1, maximum=600)
+    return {"BACKEND": "dsr.storage.PrivateS3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _storage_from_env(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -361,6 +428,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # HTTPS and cookies: strict unless DEBUG. Behind a TLS-terminating proxy set
 # SECURE_PROXY_SSL_HEADER=true so Django trusts X-Forwarded-Proto.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer probes the processes directly, often over plain HTTP: no redirect there.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)

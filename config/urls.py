@@ -15,6 +15,7 @@ handler500 = "dsr.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("readyz/", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     # The desk header's EN/NL/FR switch: Django's set_language (a cookie), and the

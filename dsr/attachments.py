@@ -28,6 +28,7 @@ import unicodedata
 import uuid
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -39,6 +40,7 @@ from PIL import Image, ImageOps
 from accounts import access
 from accounts.models import User
 from dsr import audit, crypto
+from dsr.fulfilment.streams import storage_delete_on_commit
 from dsr.models import Attachment, AttachmentKind, EventKind, Request
 
 # What the desk accepts, recognised by the first bytes of the file, never by its name.
@@ -509,7 +511,7 @@ def attachment_destroy(*, attachment: Attachment, actor: audit.Actor, reason: st
     """Remove the file for good, keeping its hash and the fact that it existed."""
     if attachment.is_destroyed:
         return
-    storage, name = attachment.file.storage, attachment.file.name
+    name = attachment.file.name
     with transaction.atomic():
         attachment.destroyed_at = timezone.now()
         attachment.file = ""
@@ -526,4 +528,26 @@ def attachment_destroy(*, attachment: Attachment, actor: audit.Actor, reason: st
                 "reason": reason,
             },
         )
-        transaction.on_commit(lambda: storage.delete(name) if name else None)
+        storage_delete_on_commit(name)
+
+
+# --- branding images (the organisation's logo and signature image) ----------------------------
+
+
+def branding_content(content: bytes) -> ContentFile:
+    """An uploaded logo or signature image as stored: encrypted like every other file, under a
+    random name (the upload's own name may be a person's)."""
+    return ContentFile(crypto.encrypt(content), name=f"{uuid.uuid4().hex}.enc")
+
+
+def branding_read(image: Any, limit: int) -> bytes | None:
+    """A stored logo or signature image's bytes; None if larger than `limit`. Images stored
+    before they were encrypted are read as they are."""
+    with image.open("rb") as handle:
+        stored = handle.read(2 * limit + 4096)  # the ciphertext is about 4/3 the image
+    if stored.startswith(b"gAAAA"):
+        try:
+            stored = crypto.decrypt(stored)
+        except crypto.InvalidToken:
+            return None
+    return stored if len(stored) <= limit else None

@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -35,6 +34,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from dsr import audit, workflow
 from dsr.attachments import attachment_destroy
+from dsr.fulfilment.streams import storage_delete, storage_delete_on_commit
 from dsr.models import (
     CLOSED_STATUSES,
     Attachment,
@@ -130,7 +130,7 @@ def request_minimise(*, request: Request, actor: audit.Actor = SYSTEM) -> Reques
 def _storage_delete_on_commit(names: list[str]) -> None:
     def delete() -> None:
         for name in names:
-            default_storage.delete(name)
+            storage_delete(name)
 
     if names:
         transaction.on_commit(delete)
@@ -261,7 +261,7 @@ def clear_print_batches(organization: Organization, *, now: datetime) -> int:
                 )
                 fields += ["status", "error"]
             batch.save(update_fields=fields)
-            transaction.on_commit(lambda name=name: default_storage.delete(name))
+            storage_delete_on_commit(name)
         count += 1
     return count
 
@@ -281,7 +281,7 @@ def clear_register_exports(organization: Organization, *, now: datetime) -> int:
             export.file = ""
             export.removed_at = now
             export.save(update_fields=["file", "removed_at"])
-            transaction.on_commit(lambda name=name: default_storage.delete(name))
+            storage_delete_on_commit(name)
         count += 1
     return count
 

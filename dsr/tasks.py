@@ -17,7 +17,7 @@ from celery.signals import task_prerun
 from django.db import close_old_connections
 
 from accounts.models import Organization, User
-from dsr import audit, broker, emails, reminders, retention
+from dsr import audit, broker, emails, reminders, retention, storage
 from dsr.api import webhooks
 from dsr.desk.reports import exports
 from dsr.fulfilment import delivery, runner
@@ -119,6 +119,10 @@ def letter_render(self, letter_id: int) -> str:
     except letter_services.transient_errors() as exc:
         if self.request.retries < self.max_retries:
             raise self.retry(exc=exc, countdown=min(600, 15 * 2**self.request.retries)) from exc
+        if storage.bucket_unavailable(exc):
+            # Still rendering: letter_sweep enqueues it again until the storage answers.
+            log.warning("letter %s waits for the storage: %s", letter_id, exc)
+            return "waiting"
         letter_services.letter_mark_failed(
             letter_id=letter_id, error=f"{type(exc).__name__}: {exc}"
         )
@@ -227,12 +231,30 @@ def register_export_build(self, export_id: int) -> str:
     except letter_services.transient_errors() as exc:
         if self.request.retries < self.max_retries:
             raise self.retry(exc=exc, countdown=min(600, 15 * 2**self.request.retries)) from exc
+        if storage.bucket_unavailable(exc):
+            # Still being built: register_export_sweep enqueues it again later.
+            log.warning("register export %s waits for the storage: %s", export_id, exc)
+            return "waiting"
         message = exports.failure_message(exc, transient=True)
     except Exception as exc:
         log.exception("register export %s could not be built", export_id)
         message = exports.failure_message(exc, transient=False)
     exports.register_export_mark_failed(export_id=export_id, error=message)
     return "failed"
+
+
+@shared_task(bind=True, max_retries=48)
+def storage_delete(self, name: str) -> None:
+    """Delete a stored file the service could not delete while the storage was down
+    (dsr/fulfilment/streams.storage_delete); retried with back-off for about a day."""
+    from django.core.files.storage import default_storage
+
+    try:
+        default_storage.delete(name)
+    except Exception as exc:
+        if not storage.unavailable(exc):
+            raise
+        raise self.retry(exc=exc, countdown=min(1800, 30 * 2**self.request.retries)) from exc
 
 
 @shared_task

@@ -7,10 +7,17 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views import defaults
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from accounts.models import Organization
-from dsr.api.errors import DATABASE_ERRORS, RETRY_AFTER_SECONDS, UNAVAILABLE, error_body
+from dsr import readiness, storage
+from dsr.api.errors import (
+    DATABASE_ERRORS,
+    RETRY_AFTER_SECONDS,
+    STORAGE_UNAVAILABLE,
+    UNAVAILABLE,
+    error_body,
+)
 
 
 @require_GET
@@ -22,10 +29,23 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers: the web process is up and its database answers."""
+    """Liveness: the web process is up and its database answers (readiness: `readyz`)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness, for a load balancer: the database, the broker, the cache and the storage,
+    each "ok", "unavailable" or "timeout"; 200 only when all are ok, 503 otherwise. No
+    sign-in, no rate limit, nothing but those words (dsr/readiness.py)."""
+    state = readiness.readiness()
+    response = JsonResponse(state.as_json(), status=200 if state.ready else 503)
+    if not state.ready:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -34,6 +54,18 @@ def server_error(request: HttpRequest) -> HttpResponse:
     A database that dropped the connection is a 503 with Retry-After, not a 500: JSON in the
     API's error shape under /api/, a plain page elsewhere saying to try again. The page is
     rendered without the request's context, which would query the database again."""
+    error = sys.exc_info()[1]
+    if (
+        error is not None
+        and not isinstance(error, DATABASE_ERRORS)
+        and storage.bucket_unavailable(error)
+    ):
+        # The bucket did not answer: say so, on a page in the visitor's language.
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.path.startswith("/api/"):
+            body = json.dumps(error_body("unavailable", STORAGE_UNAVAILABLE))
+            return HttpResponse(body, status=503, content_type="application/json", headers=headers)
+        return HttpResponse(render_to_string("503_storage.html"), status=503, headers=headers)
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if request.path.startswith("/api/"):

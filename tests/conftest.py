@@ -7,7 +7,7 @@ State builders shared beyond one folder (files as people send them, a verified r
 an identity document, a signed organisation, waiting for a worker) are plain functions in
 tests/builders.py; each folder's `*_helpers.py` imports them rather than copying them.
 
-Service-backed tests carry a marker (`postgres`, `redis`). Without the service they
+Service-backed tests carry a marker (`postgres`, `redis`, `s3`). Without the service they
 skip; with DSR_REQUIRE_SERVICES=1 (the PostgreSQL/Redis leg of .ci/run) a missing
 service fails the test instead, so that leg can never pass by skipping.
 """
@@ -65,6 +65,37 @@ def mariadb_reachable() -> bool:
         engine.dispose()
 
 
+def s3_configured() -> bool:
+    return settings.STORAGES["default"]["BACKEND"] == "dsr.storage.PrivateS3Storage"
+
+
+_S3_BUCKETS: set[str] = set()
+
+
+def s3_bucket_ready() -> bool:
+    """The configured bucket answers (created on first use: moto starts empty)."""
+    if not s3_configured():
+        return False
+    from botocore.exceptions import BotoCoreError, ClientError
+    from django.core.files.storage import storages
+
+    storage = storages.create_storage(settings.STORAGES["default"])
+    if storage.bucket_name in _S3_BUCKETS:
+        return True
+    client = storage.connection.meta.client
+    try:
+        try:
+            client.head_bucket(Bucket=storage.bucket_name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket"}:
+                raise
+            client.create_bucket(Bucket=storage.bucket_name)
+    except (BotoCoreError, ClientError):
+        return False
+    _S3_BUCKETS.add(storage.bucket_name)
+    return True
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
     """The SQLite test database is a file under DSR_VAR_DIR (config/settings.py): make sure
@@ -78,6 +109,8 @@ def _services(request: pytest.FixtureRequest) -> None:
         _missing_service(f"needs PostgreSQL, DATABASE_URL is {connection.vendor}")
     if request.node.get_closest_marker("redis") and not redis_reachable():
         _missing_service("needs Redis at REDIS_URL")
+    if request.node.get_closest_marker("s3") and not s3_bucket_ready():
+        _missing_service("needs the S3-compatible server (DSR_STORAGE_URL, DSR_S3_ENDPOINT_URL)")
     if request.node.get_closest_marker("mariadb") and not mariadb_reachable():
         _missing_service(f"needs MariaDB at {MARIADB_URL}")
 
@@ -102,8 +135,19 @@ def _test_settings(settings, tmp_path: Path) -> None:
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    default = settings.STORAGES["default"]
+    if s3_configured() and s3_bucket_ready():
+        # On the S3 leg each test has its own prefix in the bucket, as it has its own folder.
+        options = dict(default.get("OPTIONS", {}))
+        options["location"] = "/".join(
+            part
+            for part in (options.get("location", ""), f"t-{tmp_path.name}-{os.getpid()}")
+            if part
+        )
+        default = {**default, "OPTIONS": options}
     settings.STORAGES = {
         **settings.STORAGES,
+        "default": default,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 

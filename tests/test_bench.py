@@ -24,6 +24,8 @@ def test_benchmark_smoke_run_prints_one_json_line(script, tmp_path):
     database = settings.DATABASES["default"]
     host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
     admin_url = f"postgres://{database['USER']}@{host}:{port}/postgres"
+    # Made here: on the S3 leg no stored file creates it as a side effect (var/media/...).
+    (tmp_path / "var").mkdir()
     environment = {
         **os.environ,
         "BENCH_POSTGRES_ADMIN_URL": admin_url,

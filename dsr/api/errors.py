@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from dsr import workflow
+from dsr import storage, workflow
 from dsr.api.parsers import RequestTooLarge
 
 
@@ -50,9 +50,15 @@ RETRY_AFTER_SECONDS = 5
 UNAVAILABLE = "The service is briefly unavailable; nothing was saved. Try again shortly."
 
 
-def unavailable_response() -> Response:
+# The file storage (the bucket) did not answer: nothing stored was lost, the caller retries.
+STORAGE_UNAVAILABLE = (
+    "The file storage is briefly unavailable; nothing was lost. Try again in a minute."
+)
+
+
+def unavailable_response(message: str = UNAVAILABLE) -> Response:
     return Response(
-        error_body("unavailable", UNAVAILABLE),
+        error_body("unavailable", message),
         status=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
@@ -74,6 +80,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DATABASE_ERRORS):
         set_rollback()
         return unavailable_response()
+    if storage.bucket_unavailable(exc):
+        set_rollback()
+        return unavailable_response(STORAGE_UNAVAILABLE)
     if isinstance(exc, workflow.TransitionNotAllowed):
         from dsr.api.serializers import API_ACTIONS
 

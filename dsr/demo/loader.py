@@ -364,8 +364,7 @@ def _letter_signing(organization: Organization) -> None:
     Real organisations upload a certificate from a trust-service provider (letter settings)."""
     import secrets
 
-    from django.core.files.base import ContentFile
-
+    from dsr.attachments import branding_content
     from dsr.letters import signing
 
     if not organization.signing_certificate:
@@ -383,10 +382,8 @@ def _letter_signing(organization: Organization) -> None:
         )
         organization.refresh_from_db()
     if not organization.signature_image and organization.signatory_name:
-        organization.signature_image.save(
-            f"{organization.slug}-signature.png",
-            ContentFile(_drawn_signature(organization.signatory_name)),
-        )
+        signature = branding_content(_drawn_signature(organization.signatory_name))
+        organization.signature_image.save(signature.name, signature)
 
 
 def _drawn_signature(name: str) -> bytes:

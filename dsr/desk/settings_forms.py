@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, Organization, Role
-from dsr.attachments import sniff_content_type
+from dsr.attachments import branding_content, sniff_content_type
 from dsr.models import ProcessingActivity, Recipient, ReplyTemplate
 
 MAX_IMAGE_SIZE = 1024 * 1024
@@ -146,7 +146,7 @@ def _check_image(upload: Any) -> Any:
     upload.seek(0)
     if sniff_content_type(head) not in ("image/png", "image/jpeg"):
         raise forms.ValidationError(_("Upload a PNG or JPEG image."))
-    return upload
+    return branding_content(upload.read())  # encrypted, under a random name
 
 
 class SignatoryForm(TextsPerLanguage, forms.ModelForm):

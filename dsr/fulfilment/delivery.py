@@ -151,10 +151,9 @@ def packages_for_subject(request: Request) -> list[DataPackage]:
 
 
 def _storage_delete(name: str) -> None:
-    from django.core.files.storage import default_storage
+    from dsr.fulfilment.streams import storage_delete
 
-    if name and default_storage.exists(name):
-        default_storage.delete(name)
+    storage_delete(name)
 
 
 def packages_purge(*, now: datetime | None = None) -> int:

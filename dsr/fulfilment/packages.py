@@ -65,7 +65,13 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from dsr.fulfilment.review_rules import REDACTED, ReviewDecisions, TableDecisions
-from dsr.fulfilment.streams import Deflater, EncryptedUpload, ZipWriter, stored_chunks
+from dsr.fulfilment.streams import (
+    Deflater,
+    EncryptedUpload,
+    ZipWriter,
+    storage_delete,
+    stored_chunks,
+)
 from dsr.models import DataPackage, Job, JobStep, Request, StepStatus, processing_register
 from dsr.spreadsheet import csv_safe
 
@@ -380,12 +386,9 @@ class TableExport:
 
 
 def parts_delete(files: list[dict[str, Any]]) -> None:
-    from django.core.files.storage import default_storage
-
     for info in files:
         for kind in ("json", "csv", "preview"):
-            if info.get(kind) and default_storage.exists(info[kind]):
-                default_storage.delete(info[kind])
+            storage_delete(info.get(kind) or "")
 
 
 # --- reading a stored table back ------------------------------------------------------------
@@ -667,7 +670,7 @@ def _review_table(
     columns = list(kept)
     if pattern is not None:
         columns = _unique([pattern.sub(REDACTED, column) for column in kept])
-    json_file, csv_file = EncryptedUpload(), EncryptedUpload()
+    json_file, csv_file = EncryptedUpload(local=True), EncryptedUpload(local=True)
     try:
         renderer = _Renderer(
             columns,

@@ -453,15 +453,13 @@ def review_drop(*, request: Request, actor: audit.Actor) -> None:
 
 def review_parts_delete(steps: list[JobStep]) -> None:
     """Delete the stored parts of the steps: their tables and the files people added."""
-    from django.core.files.storage import default_storage
-
     from dsr.fulfilment.packages import parts_delete
+    from dsr.fulfilment.streams import storage_delete
 
     for step in steps:
         parts_delete(step.state.get("files", []))
         for info in step.state.get("extra_files", []):
-            if info.get("path") and default_storage.exists(info["path"]):
-                default_storage.delete(info["path"])
+            storage_delete(info.get("path") or "")
 
 
 # --- files a person adds during a manual task ---------------------------------------------

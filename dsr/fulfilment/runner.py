@@ -33,7 +33,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from dsr import audit, broker, crypto, emails
+from dsr import audit, broker, crypto, emails, storage
 from dsr.connectors import connector_for
 from dsr.connectors.base import (
     ConfigError,
@@ -238,7 +238,9 @@ def step_run(*, step_id: int) -> float | None:
         if not isinstance(error, ConnectorError):
             log.exception("step %s failed unexpectedly", step.pk)
         message = str(error) if isinstance(error, ConnectorError) else repr(error)
-        if step.attempts >= connector.max_attempts:
+        # A storage outage is no fault of the source: the step waits for the bucket as long
+        # as it takes, with the connector's back-off, and never gives up over it.
+        if step.attempts >= connector.max_attempts and not storage.bucket_unavailable(error):
             step_fail(step.pk, claim, f"{message} (gave up after {step.attempts} attempts)")
             return None
         delay = connector.retry_delay(step.attempts)

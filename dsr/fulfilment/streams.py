@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import struct
 import tempfile
 import time
@@ -25,7 +26,9 @@ from typing import Any, BinaryIO
 from django.core.files import File
 from django.core.files.storage import default_storage
 
-from dsr import crypto
+from dsr import broker, crypto, storage
+
+log = logging.getLogger(__name__)
 
 MAGIC = b"DSR-CHUNKS-1\n"
 CHUNK_BYTES = 1 << 20
@@ -84,23 +87,41 @@ def decrypted_chunks(source: BinaryIO) -> Iterator[bytes]:
 
 
 def stored_chunks(name: str) -> Iterator[bytes]:
-    """Decrypted chunks of a file in Django storage; the file is closed at the end."""
-    with default_storage.open(name, "rb") as stored:
+    """Decrypted chunks of a file in Django storage; the file is closed at the end.
+
+    The file is opened at the call, not at the first chunk: a storage that is down fails
+    here (a 503 page), not halfway through a streaming response that already said 200."""
+    stored = default_storage.open(name, "rb")
+    return _closing_chunks(stored)
+
+
+def _closing_chunks(stored: BinaryIO) -> Iterator[bytes]:
+    with stored:
         yield from decrypted_chunks(stored)
 
 
 class EncryptedUpload:
     """Write plaintext through `.stream`; `save(name)` puts the encrypted file in storage.
 
-    The ciphertext goes to a temporary file first (storage back-ends want a file to copy),
-    so neither side holds the whole file in memory.
+    On the local file system the ciphertext goes to a temporary file first (the storage
+    wants a file to copy); on S3 it goes straight into the bucket as a multipart upload
+    under a pending name, renamed (copied inside the bucket) by `save`. Neither way holds
+    the whole file in memory.
     """
 
-    def __init__(self) -> None:
-        self._temporary = tempfile.TemporaryFile()  # noqa: SIM115 — closed in save/discard
-        self.stream = EncryptedWriter(self._temporary)
+    def __init__(self, *, local: bool = False) -> None:
+        # `local`: a scratch file that never goes to storage (read back with `chunks`).
+        self._writer = None if local else storage.stream_writer()
+        if self._writer is not None:
+            self._temporary = None
+            self.stream = EncryptedWriter(self._writer)  # type: ignore[arg-type]
+        else:
+            self._temporary = tempfile.TemporaryFile()  # noqa: SIM115 — closed in save/discard
+            self.stream = EncryptedWriter(self._temporary)
 
     def save(self, name: str) -> str:
+        if self._writer is not None:
+            return self._save_streamed(name)
         self.stream.close()
         self._temporary.seek(0)
         try:
@@ -110,13 +131,32 @@ class EncryptedUpload:
         finally:
             self._temporary.close()
 
+    def _save_streamed(self, name: str) -> str:
+        try:
+            self.stream.close()
+            self._writer.complete()
+        except BaseException:
+            self._writer.abort()
+            raise
+        try:
+            return storage.move_pending(default_storage, self._writer.name, name)
+        except BaseException:
+            _forget(self._writer.name)
+            raise
+
     def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.abort()  # what the stream still writes on closing is dropped
+            self.stream.close()
+            return
         self.stream.close()
         self._temporary.close()
 
     def chunks(self) -> Iterator[bytes]:
         """Read back what was written (decrypted, chunk by chunk), then throw it away:
-        for a temporary file that never goes to storage."""
+        for a temporary file that never goes to storage (made with `local=True`)."""
+        if self._temporary is None:
+            raise ValueError("chunks() reads back a scratch file: EncryptedUpload(local=True)")
         self.stream.close()
         try:
             self._temporary.seek(0)
@@ -336,3 +376,40 @@ class _ZipEntry:
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
         if error is None:
             self.close()
+
+
+def _forget(name: str) -> None:
+    """Delete a pending object if the bucket answers (its lifecycle rule does otherwise)."""
+    try:
+        default_storage.delete(name)
+    except Exception as error:
+        if not storage.unavailable(error):
+            raise
+
+
+def storage_delete(name: str) -> None:
+    """Delete a stored file. When the storage does not answer, the deletion is handed to the
+    worker (dsr.tasks.storage_delete), which tries again until it does: an identity
+    document destroyed or a package purged during an outage must not stay in the bucket."""
+    if not name:
+        return
+    try:
+        default_storage.delete(name)
+    except Exception as error:
+        if not storage.unavailable(error):
+            raise
+        log.warning("storage unavailable; deleting %s is left to the worker", name)
+        if not broker.enqueue("dsr.tasks.storage_delete", name):
+            log.error("could not delete %s nor hand it to the worker: delete it by hand", name)
+
+
+def storage_delete_on_commit(*names: str) -> None:
+    """`storage_delete` each name once the current transaction commits."""
+    from django.db import transaction
+
+    def delete() -> None:
+        for name in names:
+            storage_delete(name)
+
+    if any(names):
+        transaction.on_commit(delete)

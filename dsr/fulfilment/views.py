@@ -9,6 +9,7 @@ complete tasks; managers configure the data sources.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -320,10 +321,14 @@ def callback(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def package_download(request: HttpRequest, public_token: str, token: str) -> HttpResponse:
     """The subject's data package: each download counted and recorded; gone → 404."""
-    package = delivery.package_download(public_token=public_token, token=token)
-    if package is None:
-        raise Http404
-    response = StreamingHttpResponse(package_chunks(package), content_type="application/zip")
+    with transaction.atomic():
+        package = delivery.package_download(public_token=public_token, token=token)
+        if package is None:
+            raise Http404
+        # Opens the stored file now: a storage outage is a 503 page and rolls the counted
+        # download back, rather than a broken download that used one up.
+        chunks = package_chunks(package)
+    response = StreamingHttpResponse(chunks, content_type="application/zip")
     response["Content-Disposition"] = (
         f'attachment; filename="{package.request.reference}-personal-data.zip"'
     )

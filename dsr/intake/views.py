@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Organization
-from dsr import workflow
+from dsr import storage, workflow
+from dsr.attachments import branding_read
 from dsr.intake import challenge, language, limits, services
 from dsr.intake.forms import SubmissionForm
 from dsr.intake.http import (
@@ -304,12 +305,13 @@ def organization_logo(request: HttpRequest, organization_slug: str) -> HttpRespo
     if organization is None or not organization.logo:
         return not_found(request)
     try:
-        with organization.logo.open("rb") as handle:
-            content = handle.read(2 * 1024 * 1024 + 1)
-    except OSError:
+        content = branding_read(organization.logo, 2 * 1024 * 1024)
+    except OSError as error:
+        if storage.bucket_unavailable(error):
+            raise  # the page says the storage is briefly unavailable
         return not_found(request)
-    content_type = _image_type(content)
-    if content_type is None or len(content) > 2 * 1024 * 1024:
+    content_type = _image_type(content) if content else None
+    if content_type is None:
         return not_found(request)
     response = HttpResponse(content, content_type=content_type)
     response.headers["Cache-Control"] = "public, max-age=3600"

@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Organization, User
-from dsr import audit, broker, crypto
+from dsr import audit, broker, crypto, storage
+from dsr.fulfilment.streams import storage_delete_on_commit
 from dsr.letters.services import LetterError, letter_read
 from dsr.models import (
     ActorKind,
@@ -170,6 +171,8 @@ def print_batch_build(batch_id: int) -> str:
     try:
         merged, pages = merge_letters((letter_read(letter) for letter in letters), progress)
     except Exception as exc:
+        if storage.bucket_unavailable(exc):
+            raise  # still building: letter_sweep enqueues it again (batches_lost)
         PrintBatch.objects.filter(pk=batch_id, status=PrintBatchStatus.BUILDING).update(
             status=PrintBatchStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
         )
@@ -180,7 +183,7 @@ def print_batch_build(batch_id: int) -> str:
     with transaction.atomic():
         locked = PrintBatch.objects.select_for_update().get(pk=batch_id)
         if locked.status != PrintBatchStatus.BUILDING:
-            transaction.on_commit(lambda: default_storage.delete(name))
+            storage_delete_on_commit(name)
             return locked.status
         locked.file.name = name
         locked.page_count = pages
@@ -233,13 +236,13 @@ def print_batch_mark_posted(*, batch: PrintBatch, actor: audit.Actor) -> int:
                 "sha256": letter.sha256,
             },
         )
-    storage, name = batch.file.storage, batch.file.name
+    name = batch.file.name
     batch.status = PrintBatchStatus.POSTED
     batch.posted_at = now
     batch.posted_by = actor.user
     batch.file = ""
     batch.save(update_fields=["status", "posted_at", "posted_by", "file"])
-    transaction.on_commit(lambda: storage.delete(name) if name else None)
+    storage_delete_on_commit(name)
     return len(letters)
 
 

@@ -23,7 +23,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from accounts.models import Organization
-from dsr.attachments import sniff_content_type
+from dsr import storage
+from dsr.attachments import branding_read, sniff_content_type
 from dsr.letters import dates, variants
 from dsr.letters.assets import ASSET_ORIGIN, asset_url
 from dsr.models import LetterKind
@@ -166,12 +167,15 @@ def _stored_image(storage_name: str) -> tuple[bytes, str] | None:
     from django.core.files.storage import default_storage
 
     try:
-        with default_storage.open(storage_name, "rb") as handle:
-            content = handle.read(BRANDING_MAX_BYTES + 1)
-    except OSError:
+        content = branding_read(default_storage.open(storage_name, "rb"), BRANDING_MAX_BYTES)
+    except OSError as error:
+        if storage.bucket_unavailable(error):
+            raise  # not a letter without its logo: the render waits for the storage
+        return None
+    if content is None:
         return None
     content_type = sniff_content_type(content)
-    if len(content) > BRANDING_MAX_BYTES or content_type not in ("image/png", "image/jpeg"):
+    if content_type not in ("image/png", "image/jpeg"):
         return None
     return content, content_type
 

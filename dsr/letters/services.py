@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts import access
 from dsr import audit, broker, crypto, emails
+from dsr.fulfilment.streams import storage_delete_on_commit
 from dsr.letters import render, rules, signing
 from dsr.letters.content import available_kinds, letter_draft
 
@@ -260,7 +261,7 @@ def letter_render(letter_id: int) -> str:
             .get(pk=letter_id)
         )
         if locked.status != LetterStatus.RENDERING:
-            transaction.on_commit(lambda: default_storage.delete(name))
+            storage_delete_on_commit(name)
             return locked.status
         locked.file.name = name
         locked.size = len(pdf)

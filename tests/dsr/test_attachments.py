@@ -21,6 +21,7 @@ from dsr.attachments import (
     file_check,
 )
 from dsr.models import Attachment, AttachmentKind, EventKind
+from tests import builders
 from tests.builders import blank_pdf, identity_document, image
 
 PDF = blank_pdf(metadata={"/Subject": "a secret national register number 85.07.30-033.28"})
@@ -74,9 +75,7 @@ def test_file_is_removed_when_the_database_write_fails(make_request, settings, m
     monkeypatch.setattr(audit, "record", fail)
     with pytest.raises(RuntimeError):
         store(request, PDF)
-    media = settings.MEDIA_ROOT / "attachments"
-    leftovers = [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
-    assert leftovers == []
+    assert builders.stored_files("attachments") == []
     assert not Attachment.objects.exists()
 
 

@@ -31,6 +31,7 @@ from accounts.models import Organization, User
 from dsr import audit, broker, crypto
 from dsr.desk.reports import register
 from dsr.desk.reports.period import Period
+from dsr.fulfilment.streams import storage_delete_on_commit
 from dsr.models import EventKind, RegisterExport, Request
 from dsr.retention import REGISTER_EXPORT_KEPT
 
@@ -162,7 +163,7 @@ def register_export_build(export_id: int) -> str:
     with transaction.atomic():
         locked = RegisterExport.objects.select_for_update().get(pk=export_id)
         if not locked.building:
-            transaction.on_commit(lambda: default_storage.delete(name))
+            storage_delete_on_commit(name)
             return "ready" if locked.built_at else "failed"
         locked.file.name = name
         locked.sha256 = hashlib.sha256(made.pdf).hexdigest()

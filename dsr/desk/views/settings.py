@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import members
 from accounts.access import visible_to
 from accounts.models import Language, Membership, Role
-from dsr.attachments import sniff_content_type
+from dsr.attachments import branding_read, sniff_content_type
 from dsr.desk.access import allow_methods, desk_view
 from dsr.desk.settings_forms import (
     MemberAddForm,
@@ -116,8 +116,7 @@ def _branding_image(request: HttpRequest, field: str) -> HttpResponse:
     image = getattr(request.desk.organization, field)
     if not image:
         raise Http404("No image")
-    with image.open("rb") as handle:
-        content = handle.read()
+    content = branding_read(image, 2 * 1024 * 1024) or b""
     content_type = sniff_content_type(content)
     if content_type not in ("image/png", "image/jpeg"):
         raise Http404("Not an image")

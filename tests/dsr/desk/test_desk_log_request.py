@@ -12,6 +12,7 @@ from django.utils import timezone
 from dsr import crypto
 from dsr.attachments import attachment_read
 from dsr.models import Attachment, AttachmentKind, Request, Status
+from tests import builders
 from tests.builders import blank_pdf
 
 LOG = "/desk/log/"
@@ -127,8 +128,7 @@ def test_viewers_cannot_log_requests(desk_client, viewer):
 
 
 def stored_files(settings) -> list:
-    media = settings.MEDIA_ROOT
-    return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
+    return builders.stored_files()
 
 
 def test_a_good_scan_then_a_refused_document_leaves_nothing_in_storage(

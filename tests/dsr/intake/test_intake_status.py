@@ -24,6 +24,7 @@ from dsr.models import (
     Request,
     Status,
 )
+from tests import builders
 
 pytestmark = pytest.mark.django_db
 
@@ -195,8 +196,7 @@ def test_an_empty_answer_or_a_bad_file_is_explained_and_changes_nothing(
     assert erasure.status == Status.AWAITING_SUBJECT
     assert not Message.objects.filter(direction=Message.Direction.FROM_SUBJECT).exists()
     assert not erasure.attachments.exists()
-    media = settings.MEDIA_ROOT
-    assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
+    assert builders.stored_files() == []
 
 
 def test_no_answer_when_nothing_was_asked(client, submission):
