@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from jobs_helpers import platform_build, sql_source, sqlite_url, verified
 
-from dsr.fulfilment import delivery, jobs, runner
+from dsr.fulfilment import delivery, jobs, review, runner
 from dsr.models import DataPackage, Right
 from tests.builders import S3Server
 
@@ -57,6 +57,7 @@ def packages(
             while runner.step_run(step_id=step.pk) is not None:
                 pass
         with django_capture_on_commit_callbacks(execute=True):
+            review.package_release(review=job.review, by=officer_actor)
             made.append(delivery.package_create(job_id=job.pk))
     return made
 

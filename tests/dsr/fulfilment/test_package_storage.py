@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from dsr.fulfilment import delivery, jobs, runner
+from dsr.fulfilment import delivery, jobs, review, runner
 from dsr.models import DataPackage, Right
 from tests.builders import S3Server
 
@@ -42,6 +42,7 @@ def fulfil(request, officer_actor, capture) -> DataPackage:
     for step in job.steps.all():
         while runner.step_run(step_id=step.pk) is not None:
             pass
+    review.package_release(review=job.review, by=officer_actor)
     with capture(execute=True):
         package = delivery.package_create(job_id=job.pk)
     assert package is not None
@@ -133,6 +134,7 @@ def test_a_package_built_while_the_bucket_is_down_is_built_by_the_sweep_after(
     for step in job.steps.all():
         while runner.step_run(step_id=step.pk) is not None:
             pass
+    review.package_release(review=job.review, by=officer_actor)
     parts = set(bucket.objects())
     assert parts  # the steps' encrypted parts
 
