@@ -259,6 +259,9 @@ class AttachmentKind(models.TextChoices):
     IDENTITY_PROOF = "identity_proof", _("Identity proof")
     CORRESPONDENCE = "correspondence", _("Correspondence")
     EVIDENCE = "evidence", _("Evidence")
+    # The received e-mail itself (message/rfc822), encrypted: the evidence of an e-mailed
+    # request or reply (docs/EMAIL.md). Never checked as an upload; offered as a download.
+    ORIGINAL_EMAIL = "original_email", _("Original e-mail")
 
 
 class Attachment(models.Model):
