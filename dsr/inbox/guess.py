@@ -419,8 +419,27 @@ class MessageGuess:
             "rights": [suggestion.as_dict() for suggestion in self.rights],
         }
 
+    def inbound_fields(self) -> dict:
+        """The InboundMail fields the guess fills (dsr/models/mail.py): `language_guess`,
+        `rights_guess` (Right values) and `guess_detail`: per right the words that
+        suggested it ({"access": ["inzage"]}), plus "language" (the telling words) and
+        "direct_marketing": true when the objection is an opt-out."""
+        detail: dict = {str(s.right): list(s.words) for s in self.rights}
+        if self.language.words:
+            detail["language"] = list(self.language.words)
+        if any(s.direct_marketing for s in self.rights):
+            detail["direct_marketing"] = True
+        return {
+            "language_guess": self.language.language,
+            "rights_guess": [str(s.right) for s in self.rights],
+            "guess_detail": detail,
+        }
+
 
 def guess_message(*, subject: str, text: str) -> MessageGuess:
-    """The language and rights of a mail from its subject line and its plain text."""
+    """The language and rights of a mail from its subject line and its plain text.
+
+    The intake stores it with `InboundMail(**guess_message(subject=s, text=t).inbound_fields())`
+    (or sets those three fields); `text` is the plain text (`html_to_text` for HTML bodies)."""
     whole = f"{subject}\n{text}"
     return MessageGuess(language=guess_language(whole), rights=guess_rights(whole))

@@ -258,3 +258,14 @@ def test_tidy_text_removes_direction_overrides_and_cuts_huge_text() -> None:
     assert tidy_text("invoice\u202efdp.exe  \r\n\r\n\r\n  next") == "invoicefdp.exe\n\nnext"
     huge = tidy_text("a" * 300_000)
     assert len(huge) < 200_010 and huge.endswith("[…]")
+
+
+def test_inbound_fields_for_the_mail_intake() -> None:
+    fields = guess_message(
+        subject="Opt-out", text="Ik wil geen nieuwsbrief meer en verwijder mijn gegevens."
+    ).inbound_fields()
+    assert fields["language_guess"] == "nl"
+    assert fields["rights_guess"] == ["erasure", "objection"]
+    assert fields["guess_detail"]["erasure"] == ["verwijder"]
+    assert fields["guess_detail"]["objection"] == ["Opt-out", "geen nieuwsbrief"]
+    assert fields["guess_detail"]["direct_marketing"] is True
