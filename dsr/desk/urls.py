@@ -5,7 +5,7 @@ from django.urls import path
 from dsr.desk.actions import ACTIONS
 from dsr.desk.reports import views as reports
 from dsr.desk.reports.tables import TABLES
-from dsr.desk.views import log_request, queue, request_page, retention, settings
+from dsr.desk.views import inbox, log_request, queue, request_page, retention, settings
 
 app_name = "desk"
 urlpatterns = [
@@ -14,6 +14,13 @@ urlpatterns = [
     path("assign/", queue.queue_assign, name="queue_assign"),
     path("organization/", queue.organization_choose, name="organization_choose"),
     path("log/", log_request.log_request, name="log_request"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:item_id>/", inbox.inbox_item, name="inbox_item"),
+    path("inbox/<int:item_id>/convert/", inbox.inbox_convert, name="inbox_convert"),
+    path("inbox/<int:item_id>/not-request/", inbox.inbox_not_request, name="inbox_not_request"),
+    path("inbox/<int:item_id>/link/", inbox.inbox_link, name="inbox_link"),
+    path("inbox/<int:item_id>/original.eml", inbox.inbox_original, name="inbox_original"),
+    path("inbox/<int:item_id>/files/<int:attachment_id>/", inbox.inbox_file, name="inbox_file"),
     path("requests/<str:reference>/", request_page.request_page, name="request"),
     path("requests/<str:reference>/events.json", reports.request_events, name="request_events"),
     path(
