@@ -33,6 +33,8 @@ PAGE_SIZE = 50
 # The references offered when linking (the officer may type any other of the organisation).
 LINK_SUGGESTIONS = 200
 FILTERS = ("new", "decided", "all")
+# The text shown on the page; a longer mail is cut there (the whole is in the .eml).
+BODY_SHOWN = 100_000
 
 
 def _right_labels() -> dict[str, str]:
@@ -63,6 +65,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     items = (
         services.inbox_items(request.user, organization)
         .select_related("decided_by")
+        .defer("body_text", "references", "to_addresses")  # a list needs no mail text
         .annotate(attachment_count=Count("attachments"))
     )
     if shown == "new":
@@ -116,6 +119,8 @@ def _render_item(
         references = list(dict.fromkeys([*own, *latest[:LINK_SUGGESTIONS]]))
     context = {
         "item": item,
+        "body": item.body_text[:BODY_SHOWN],
+        "body_cut": len(item.body_text) > BODY_SHOWN,
         "organization": item.organization,
         "can_act": can_act,
         "suggestions": _suggestions(item),
