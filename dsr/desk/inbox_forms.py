@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language
+from dsr.inbox.guess import suggests_direct_marketing
 from dsr.inbox.services import REASON_LIMIT
 from dsr.models import InboundMail, Right
 
@@ -50,9 +51,7 @@ class ConvertForm(forms.Form):
         self.fields["rights"].initial = [r for r in item.rights_guess if r in Right.values]
         self.fields["subject_name"].initial = _name_from(item)
         self.fields["subject_email"].initial = item.sender_address
-        self.fields["direct_marketing"].initial = bool(
-            (item.guess_detail or {}).get("direct_marketing")
-        )
+        self.fields["direct_marketing"].initial = suggests_direct_marketing(item.guess_detail)
 
     def clean(self) -> dict:
         cleaned = super().clean()

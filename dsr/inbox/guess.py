@@ -443,3 +443,27 @@ def guess_message(*, subject: str, text: str) -> MessageGuess:
     (or sets those three fields); `text` is the plain text (`html_to_text` for HTML bodies)."""
     whole = f"{subject}\n{text}"
     return MessageGuess(language=guess_language(whole), rights=guess_rights(whole))
+
+
+def suggestion_words(detail: dict | None, right: str) -> list[str]:
+    """The words that suggested `right`, from a stored `guess_detail` in either form: per
+    right (`inbound_fields`) or the whole guess (`MessageGuess.as_dict`)."""
+    detail = detail or {}
+    if isinstance(detail.get("rights"), list):
+        for suggestion in detail["rights"]:
+            if isinstance(suggestion, dict) and suggestion.get("right") == right:
+                return [str(word) for word in suggestion.get("words") or []]
+        return []
+    words = detail.get(right)
+    return [str(word) for word in words] if isinstance(words, list) else []
+
+
+def suggests_direct_marketing(detail: dict | None) -> bool:
+    """Whether a stored `guess_detail` (either form) says the objection is an opt-out."""
+    detail = detail or {}
+    if isinstance(detail.get("rights"), list):
+        return any(
+            isinstance(suggestion, dict) and suggestion.get("direct_marketing")
+            for suggestion in detail["rights"]
+        )
+    return bool(detail.get("direct_marketing"))

@@ -26,6 +26,7 @@ from dsr.desk.inbox_forms import ConvertForm, LinkForm, NotRequestForm
 from dsr.desk.once import once
 from dsr.desk.views.request_page import FILE_CSP
 from dsr.inbox import services
+from dsr.inbox.guess import suggestion_words, suggests_direct_marketing
 from dsr.models import InboundMail, InboundStatus, Request, Right
 from dsr.models.vocabulary import OPEN_STATUSES
 
@@ -43,13 +44,13 @@ def _right_labels() -> dict[str, str]:
 
 def _suggestions(item: InboundMail) -> list[dict]:
     """The guess as the officer reads it: each right with the words that suggested it."""
-    labels, detail = _right_labels(), item.guess_detail or {}
+    labels, detail = _right_labels(), item.guess_detail
     return [
         {
             "right": right,
             "label": labels.get(right, right),
-            "words": [str(word) for word in detail.get(right, [])][:5],
-            "direct_marketing": right == Right.OBJECTION and bool(detail.get("direct_marketing")),
+            "words": suggestion_words(detail, right)[:5],
+            "direct_marketing": right == Right.OBJECTION and suggests_direct_marketing(detail),
         }
         for right in item.rights_guess
         if right in labels

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from dsr.inbox.guess import guess_language, guess_message, guess_rights, html_to_text, tidy_text
+from dsr.inbox.guess import (
+    guess_language,
+    guess_message,
+    guess_rights,
+    html_to_text,
+    suggestion_words,
+    suggests_direct_marketing,
+    tidy_text,
+)
 
 
 def rights_of(text: str) -> dict[str, tuple[str, ...]]:
@@ -269,3 +277,12 @@ def test_inbound_fields_for_the_mail_intake() -> None:
     assert fields["guess_detail"]["erasure"] == ["verwijder"]
     assert fields["guess_detail"]["objection"] == ["Opt-out", "geen nieuwsbrief"]
     assert fields["guess_detail"]["direct_marketing"] is True
+
+
+def test_stored_detail_is_read_in_either_form() -> None:
+    guess = guess_message(subject="Opt-out", text="Verwijder mijn gegevens.")
+    for detail in (guess.inbound_fields()["guess_detail"], guess.as_dict()):
+        assert suggestion_words(detail, "erasure") == ["Verwijder"]
+        assert suggestion_words(detail, "access") == []
+        assert suggests_direct_marketing(detail)
+    assert not suggests_direct_marketing({}) and suggestion_words(None, "access") == []
