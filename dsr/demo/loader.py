@@ -175,6 +175,10 @@ def load(*, stdout: Callable[[str], None] = print) -> dict[str, int]:
     from dsr.demo import systems
 
     counts["data_sources"] = systems.load(rebuild=bool(counts["requests"]))
+    # iLumen's privacy mailbox: real messages through the real intake (dsr/demo/mailbox.py).
+    from dsr.demo import mailbox
+
+    counts["mails"] = sum(mailbox.load().values())
     return counts
 
 
