@@ -118,14 +118,23 @@ def imap_server(tmp_path_factory) -> Iterator[ImapServer]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    subprocess.run([str(script), "start", str(folder), str(port)], check=True, capture_output=True)
+    # Dovecot daemonises with our stdout: never a pipe, or `run` would wait for it forever.
+    with open(folder / "start.log", "wb") as log:
+        subprocess.run(
+            [str(script), "start", str(folder), str(port)], check=True, stdout=log, stderr=log
+        )
     try:
         server = _imap_server_env(folder)
         if server is None:
             _missing_service("the session's Dovecot did not start")
         yield server
     finally:
-        subprocess.run([str(script), "stop", str(folder)], check=False, capture_output=True)
+        subprocess.run(
+            [str(script), "stop", str(folder)],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import ssl
 import uuid
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 import imap_tools
@@ -146,11 +147,12 @@ def large(size: int) -> bytes:
     count = max(0, (size * 3 // 4 - len(pdf)) // len(padding))
     content = pdf + padding * count
     message.add_attachment(content, maintype="application", subtype="pdf", filename="scan.pdf")
-    return message.as_bytes()
+    return message.as_bytes(policy=SMTP)
 
 
 def as_bytes(message: EmailMessage | bytes) -> bytes:
-    return message if isinstance(message, bytes) else message.as_bytes()
+    """With CRLF line ends, as on the wire and as an IMAP server stores it."""
+    return message if isinstance(message, bytes) else message.as_bytes(policy=SMTP)
 
 
 def imap_connect(server) -> imap_tools.MailBox:
