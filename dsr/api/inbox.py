@@ -15,7 +15,7 @@ from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 
 from dsr.api.auth import scope_queryset
-from dsr.api.views import READ_ERRORS, RequestCursor
+from dsr.api.views import ERRORS, READ_ERRORS, RequestCursor
 from dsr.inbox.guess import suggestion_words, suggests_direct_marketing
 from dsr.models import INBOX_STATUSES, InboundAttachment, InboundMail
 
@@ -96,7 +96,10 @@ class InboxViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="List inbox items",
         description="Received e-mails that are not replies, newest first, with the suggested "
         "language and rights; cursor pages (follow `next`).",
-        responses={200: InboxItemSerializer(many=True), **READ_ERRORS},
+        responses={
+            200: InboxItemSerializer(many=True),
+            **{code: ERRORS[code] for code in (400, 401, 404, 429)},
+        },
     )
     def list(self, request: ApiRequest, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)

@@ -43,7 +43,8 @@ ERRORS = {
     415: OpenApiResponse(s.ErrorSerializer, description="Not JSON, or an unknown charset"),
     429: OpenApiResponse(s.ErrorSerializer, description="Too many requests; see Retry-After"),
 }
-READ_ERRORS = {code: ERRORS[code] for code in (401, 404, 429)}
+# 400: also any call the server refuses to read (a disallowed Host header, a bad cursor).
+READ_ERRORS = {code: ERRORS[code] for code in (400, 401, 404, 429)}
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
