@@ -18,6 +18,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,7 +101,7 @@ def _imap_server_env(folder: Path) -> ImapServer | None:
 
 
 @pytest.fixture(scope="session")
-def imap_server(tmp_path_factory) -> Iterator[ImapServer]:
+def imap_server() -> Iterator[ImapServer]:
     """The IMAP server of `.ci/run` (DSR_TEST_IMAP_DIR), or one started for this session
     when Dovecot is installed and we may start it (root); else skip (or fail when
     DSR_REQUIRE_SERVICES=1)."""
@@ -114,7 +115,9 @@ def imap_server(tmp_path_factory) -> Iterator[ImapServer]:
     script = Path(__file__).resolve().parent.parent / ".ci" / "imap-server"
     if not shutil.which("dovecot") or os.geteuid() != 0:
         _missing_service("needs Dovecot (apt-get install dovecot-imapd) or DSR_TEST_IMAP_DIR")
-    folder = tmp_path_factory.mktemp("imap")
+    # Not under pytest's own temporary folder: that is private to root, and Dovecot's
+    # processes (its own users) must read the passwd-file.
+    folder = Path(tempfile.mkdtemp(prefix="dsr-imap-"))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -135,6 +138,7 @@ def imap_server(tmp_path_factory) -> Iterator[ImapServer]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
