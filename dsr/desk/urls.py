@@ -5,7 +5,15 @@ from django.urls import path
 from dsr.desk.actions import ACTIONS
 from dsr.desk.reports import views as reports
 from dsr.desk.reports.tables import TABLES
-from dsr.desk.views import inbox, log_request, queue, request_page, retention, settings
+from dsr.desk.views import (
+    inbox,
+    log_request,
+    mail_settings,
+    queue,
+    request_page,
+    retention,
+    settings,
+)
 
 app_name = "desk"
 urlpatterns = [
@@ -53,6 +61,8 @@ urlpatterns = [
     path("settings/audit/", reports.audit_status, name="settings_audit"),
     path("settings/retention/", retention.retention_status, name="settings_retention"),
     path("settings/signatory/", settings.signatory, name="settings_signatory"),
+    path("settings/mail/", mail_settings.mail_settings, name="settings_mail"),
+    path("settings/mail/test/", mail_settings.mail_settings_test, name="settings_mail_test"),
     path("settings/signature.png", settings.signature_image, name="settings_signature_image"),
     path("settings/logo.png", settings.logo_image, name="settings_logo_image"),
     path("settings/members/", settings.member_list, name="settings_members"),
