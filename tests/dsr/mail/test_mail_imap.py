@@ -175,3 +175,15 @@ def test_wrong_password_and_a_missing_folder_are_named_without_the_servers_text(
 def test_a_certificate_the_desk_does_not_trust_is_refused(organization, mailbox, settings):
     settings.EGRESS_CA_FILE = ""
     assert "TLS" in mailbox_test(mailbox) or "greeting" in mailbox_test(mailbox)
+
+
+def test_the_settings_page_tests_the_connection(desk_client, manager, mailbox):
+    from django.urls import reverse
+
+    client = desk_client(manager)
+    answer = client.post(reverse("desk:settings_mail_test"), follow=True)
+    assert "Connected: the mailbox and its folder can be read." in answer.content.decode()
+    mailbox.set_secret("wrong")
+    mailbox.save()
+    answer = client.post(reverse("desk:settings_mail_test"), follow=True)
+    assert "the server refused the sign-in" in answer.content.decode()
