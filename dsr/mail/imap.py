@@ -27,13 +27,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from django.db import transaction
 from django.utils import timezone
 from imap_tools import BaseMailBox
 from imap_tools.errors import MailboxLoginError
 
 from dsr import egress
-from dsr.mail.receive import mail_max_bytes, mail_process
-from dsr.models import Mailbox, MailboxAuth
+from dsr.mail.receive import mail_max_bytes, mail_process, own_hostnames
+from dsr.models import InboundMail, Mailbox, MailboxAuth
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ TIMEOUT_SECONDS = 60.0
 META_BATCH = 500
 BODY_BATCH_BYTES = 4 * 1024 * 1024
 MOVE_BATCH = 100
+# Messages recorded per transaction: fewer commits, and the organisation's audit chain is
+# held for a fraction of a second at most. A crash before the commit records none of them,
+# and they are still in the folder.
+COMMIT_BATCH = 20
 
 _META = re.compile(rb"UID (\d+)|RFC822\.SIZE (\d+)|INTERNALDATE (\"[^\"]+\")", re.IGNORECASE)
 
@@ -247,34 +252,53 @@ def _process(
     done: list[int],
     headers_only: bool,
 ) -> None:
-    bodies = _bodies(client, uids, "HEADER" if headers_only else "")
-    for uid in uids:
-        raw = bodies.pop(uid, None)
-        if raw is None:  # expunged meanwhile by someone else
-            continue
-        size, when = meta[uid]
-        try:
-            outcome = mail_process(
-                mailbox.organization,
-                raw,
-                mailbox=mailbox,
-                uid=uid,
-                uidvalidity=uidvalidity,
-                internal_date=when,
-                full_size=size if headers_only else None,
-            )
-        except Exception:
-            # Not recorded (its transaction rolled back): it stays in the folder, tried again
-            # at the next poll; never lost, never half-recorded.
-            log.exception("mailbox %s: message UID %s could not be processed", mailbox.pk, uid)
-            result.failed += 1
-            continue
-        if outcome.duplicate:
-            result.duplicates += 1
-        else:
-            result.recorded += 1
-            result.statuses[outcome.status] = result.statuses.get(outcome.status, 0) + 1
+    recorded_before = set(
+        InboundMail.objects.filter(
+            mailbox=mailbox, uidvalidity=uidvalidity, uid__in=uids
+        ).values_list("uid", flat=True)
+    )
+    for uid in recorded_before:  # recorded by a poll that stopped before moving them
+        result.duplicates += 1
         done.append(uid)
+    wanted = [uid for uid in uids if uid not in recorded_before]
+    if not wanted:
+        return
+    bodies = _bodies(client, wanted, "HEADER" if headers_only else "")
+    hostnames = own_hostnames(mailbox.organization)
+    for start in range(0, len(wanted), COMMIT_BATCH):
+        committed: list[int] = []
+        with transaction.atomic():
+            for uid in wanted[start : start + COMMIT_BATCH]:
+                raw = bodies.pop(uid, None)
+                if raw is None:  # expunged meanwhile by someone else
+                    continue
+                size, when = meta[uid]
+                try:
+                    with transaction.atomic():
+                        outcome = mail_process(
+                            mailbox.organization,
+                            raw,
+                            mailbox=mailbox,
+                            uid=uid,
+                            uidvalidity=uidvalidity,
+                            internal_date=when,
+                            full_size=size if headers_only else None,
+                            hostnames=hostnames,
+                        )
+                except Exception:
+                    # Not recorded (its savepoint rolled back): it stays in the folder, tried
+                    # again at the next poll; never lost, never half-recorded.
+                    log.exception("mailbox %s: message UID %s not processed", mailbox.pk, uid)
+                    result.failed += 1
+                    continue
+                if outcome.duplicate:
+                    result.duplicates += 1
+                else:
+                    result.recorded += 1
+                    result.statuses[outcome.status] = result.statuses.get(outcome.status, 0) + 1
+                committed.append(uid)
+        # Moved only once committed.
+        done.extend(committed)
 
 
 def _move(client: PolicyMailBox, mailbox: Mailbox, done: list[int], result: PollResult) -> None:

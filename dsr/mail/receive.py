@@ -37,6 +37,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import access
@@ -83,19 +84,26 @@ def message_key(parsed: ParsedMail, raw: bytes) -> str:
 def _already(
     organization: Organization, key: str, mailbox: Mailbox | None, uidvalidity, uid
 ) -> InboundMail | None:
-    found = InboundMail.objects.filter(organization=organization, message_key=key).first()
-    if found is None and mailbox is not None and uid is not None:
-        found = InboundMail.objects.filter(
-            mailbox=mailbox, uidvalidity=uidvalidity, uid=uid
-        ).first()
-    return found
+    same = Q(organization=organization, message_key=key)
+    if mailbox is not None and uid is not None:
+        same |= Q(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)
+    return InboundMail.objects.filter(same).order_by("pk").first()
+
+
+def own_hostnames(organization: Organization) -> list[str]:
+    """The organisation's own mail servers (MailSettings), for `mail_process(hostnames=)`."""
+    mail_settings = MailSettings.objects.filter(organization=organization).first()
+    return mail_settings.hostnames if mail_settings else []
 
 
 def _received_at(
-    organization: Organization, parsed: ParsedMail, internal_date: datetime | None
+    organization: Organization,
+    parsed: ParsedMail,
+    internal_date: datetime | None,
+    hostnames: list[str] | None,
 ) -> tuple[datetime, str, str]:
-    mail_settings = MailSettings.objects.filter(organization=organization).first()
-    hostnames = mail_settings.hostnames if mail_settings else []
+    if hostnames is None:
+        hostnames = own_hostnames(organization)
     found = received_by_own_server(parsed.received, hostnames)
     if found is not None:
         return found[0], ReceivedAtSource.RECEIVED_HEADER, found[1]
@@ -135,8 +143,11 @@ def _classify(
     organization: Organization, parsed: ParsedMail
 ) -> tuple[str, Request | None, OutboundEmail | None]:
     """(status, request, the desk's mail it refers to)."""
+    # Our own Message-IDs end in "@<the desk's host>>" (emails.new_message_id).
+    ours = "@" + emails.new_message_id().rsplit("@", 1)[1]
     if parsed.loop_marker or (
-        parsed.message_id and OutboundEmail.objects.filter(message_id=parsed.message_id).exists()
+        parsed.message_id.endswith(ours)
+        and OutboundEmail.objects.filter(message_id=parsed.message_id).exists()
     ):
         return InboundStatus.LOOP, None, None
     if is_bounce(parsed):
@@ -179,20 +190,22 @@ def mail_process(
     uidvalidity: int | None = None,
     internal_date: datetime | None = None,
     full_size: int | None = None,
+    hostnames: list[str] | None = None,
 ) -> MailOutcome:
     """Record one received message once, classify it and act on it (module docstring).
 
     `raw` is the message as received. From IMAP, pass the `mailbox`, the message's `uid`,
     the folder's `uidvalidity` and the server's `internal_date`; from the pipe, none of
     them. `full_size` is set when `raw` holds only the headers of a message larger than
-    settings.MAIL_MAX_BYTES: it is recorded as a new inbox item that says so."""
+    settings.MAIL_MAX_BYTES: it is recorded as a new inbox item that says so. `hostnames`
+    (from `own_hostnames`) saves a query per message when the caller reads many."""
     parsed = mail_parse(raw)
     key = message_key(parsed, raw)
     existing = _already(organization, key, mailbox, uidvalidity, uid)
     if existing is not None:
         return MailOutcome(existing, existing.status, duplicate=True)
 
-    received_at, source, host = _received_at(organization, parsed, internal_date)
+    received_at, source, host = _received_at(organization, parsed, internal_date, hostnames)
     status, request, referred = _classify(organization, parsed)
     problems: list[dict] = []
     if full_size is not None:
