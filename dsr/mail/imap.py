@@ -32,7 +32,7 @@ from django.utils import timezone
 from imap_tools import BaseMailBox
 from imap_tools.errors import MailboxLoginError
 
-from dsr import egress
+from dsr import audit, egress
 from dsr.mail.receive import mail_max_bytes, mail_process, own_hostnames
 from dsr.models import InboundMail, Mailbox, MailboxAuth
 
@@ -265,29 +265,35 @@ def _process(
         return
     bodies = _bodies(client, wanted, "HEADER" if headers_only else "")
     hostnames = own_hostnames(mailbox.organization)
+    organization = mailbox.organization
     for start in range(0, len(wanted), COMMIT_BATCH):
         committed: list[int] = []
-        with transaction.atomic():
+        # The batch's events are chained at its end: the audit head's lock is held for
+        # the commit only, not while the messages are read and stored.
+        with transaction.atomic(), audit.appended_at_end(organization):
             for uid in wanted[start : start + COMMIT_BATCH]:
                 raw = bodies.pop(uid, None)
                 if raw is None:  # expunged meanwhile by someone else
                     continue
                 size, when = meta[uid]
+                waiting = audit._waiting(organization)
+                queued = len(waiting) if waiting is not None else 0
                 try:
-                    with transaction.atomic():
-                        outcome = mail_process(
-                            mailbox.organization,
-                            raw,
-                            mailbox=mailbox,
-                            uid=uid,
-                            uidvalidity=uidvalidity,
-                            internal_date=when,
-                            full_size=size if headers_only else None,
-                            hostnames=hostnames,
-                        )
+                    outcome = mail_process(
+                        organization,
+                        raw,
+                        mailbox=mailbox,
+                        uid=uid,
+                        uidvalidity=uidvalidity,
+                        internal_date=when,
+                        full_size=size if headers_only else None,
+                        hostnames=hostnames,
+                    )
                 except Exception:
-                    # Not recorded (its savepoint rolled back): it stays in the folder, tried
-                    # again at the next poll; never lost, never half-recorded.
+                    # Not recorded (its savepoint rolled back, its events dropped): it stays
+                    # in the folder, tried again at the next poll; never lost or halved.
+                    if waiting is not None:
+                        del waiting[queued:]
                     log.exception("mailbox %s: message UID %s not processed", mailbox.pk, uid)
                     result.failed += 1
                     continue
