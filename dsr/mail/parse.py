@@ -249,6 +249,22 @@ def mail_parse(raw: bytes) -> ParsedMail:
         parsed.text = _tidy(_html_to_text("\n".join(html)))
         parsed.from_html = True
     parsed.defects = list(dict.fromkeys(parsed.defects))[:20]
+    return _without_nul(parsed)
+
+
+def _without_nul(parsed: ParsedMail) -> ParsedMail:
+    """No NUL character in any text: PostgreSQL's text and jsonb refuse it (and no reader
+    needs it). The original keeps every byte."""
+    for name, value in vars(parsed).items():
+        if isinstance(value, str):
+            setattr(parsed, name, value.replace("\x00", ""))
+        elif isinstance(value, list):
+            setattr(
+                parsed, name, [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
+            )
+    for mail_file in parsed.files:
+        mail_file.name = mail_file.name.replace("\x00", "")
+        mail_file.declared_type = mail_file.declared_type.replace("\x00", "")
     return parsed
 
 

@@ -228,6 +228,12 @@ def test_malformed_mime_is_recorded_with_what_could_be_read(organization):
     assert mail_process(organization, b"\x00\xff\xfe garbage \r\n\r\n\x80").status == (
         InboundStatus.NEW
     )
+    # NUL characters anywhere (PostgreSQL's text refuses them): recorded without them.
+    nul = mails.plain(subject="Inzage\x00", body="Mijn\x00 gegevens").as_bytes()
+    nul = nul.replace(b"From: Jan", b"From: J\x00an")
+    item = mail_process(organization, nul).inbound
+    assert "\x00" not in item.subject + item.body_text + item.sender_name
+    assert inbound_read(item) == nul
 
 
 def test_only_our_own_servers_received_header_dates_the_receipt(organization):
