@@ -89,15 +89,18 @@ def mailbox_connect(mailbox: Mailbox, *, folder: str | None = None) -> PolicyMai
             client.xoauth2(mailbox.username, mailbox.secret, initial_folder=None)
         else:
             client.login(mailbox.username, mailbox.secret, initial_folder=None)
-        client.folder.set(folder or mailbox.folder)
-    except MailboxLoginError:
+    except (MailboxLoginError, imaplib.IMAP4.error):
+        # A NO to LOGIN (imap-tools) or to AUTHENTICATE (imaplib raises it itself).
         _close(client)
         raise MailboxError("the server refused the sign-in") from None
     except Exception:
         _close(client)
-        raise MailboxError(
-            "the folder could not be opened" if client.login_result else "the sign-in failed"
-        ) from None
+        raise MailboxError("the sign-in failed") from None
+    try:
+        client.folder.set(folder or mailbox.folder)
+    except Exception:
+        _close(client)
+        raise MailboxError("the folder could not be opened") from None
     return client
 
 

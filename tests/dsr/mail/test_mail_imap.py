@@ -164,6 +164,10 @@ def test_wrong_password_and_a_missing_folder_are_named_without_the_servers_text(
     organization, mailbox
 ):
     assert mailbox_test(mailbox) == ""
+    folder = mailbox.folder
+    mailbox.folder = "no-such-folder"
+    assert mailbox_test(mailbox) == "the folder could not be opened"
+    mailbox.folder = folder
     mailbox.set_secret("wrong password")
     assert mailbox_test(mailbox) == "the server refused the sign-in"
     with pytest.raises(MailboxError):
@@ -187,3 +191,54 @@ def test_the_settings_page_tests_the_connection(desk_client, manager, mailbox):
     mailbox.save()
     answer = client.post(reverse("desk:settings_mail_test"), follow=True)
     assert "the server refused the sign-in" in answer.content.decode()
+
+
+class _Introspection:
+    """The token introspection endpoint Dovecot asks on PORT+1 (.ci/imap-server): the edge
+    of the world, standing in for Microsoft's or Google's token service."""
+
+    def __init__(self, port: int, good_token: str, user: str) -> None:
+        import http.server
+        import json
+        import threading
+        from urllib.parse import parse_qs
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                token = (form.get("token") or [""])[0]
+                auth = self.headers.get("Authorization", "")
+                active = good_token in (token, auth.removeprefix("Bearer ").strip())
+                body = json.dumps({"active": "true" if active else "false", "username": user})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_signing_in_with_an_oauth2_token(organization, mailbox, imap_server):
+    from dsr.models import MailboxAuth
+
+    endpoint = _Introspection(imap_server.port + 1, "good-access-token", imap_server.user)
+    try:
+        mailbox.auth = MailboxAuth.XOAUTH2
+        mailbox.set_secret("good-access-token")
+        mailbox.save()
+        mails.append(imap_server, mailbox.folder, mails.plain())
+        assert mailbox_test(mailbox) == ""
+        assert mailbox_poll(mailbox).recorded == 1
+        mailbox.set_secret("expired-token")
+        assert mailbox_test(mailbox) == "the server refused the sign-in"
+    finally:
+        endpoint.close()
