@@ -41,6 +41,9 @@ ERRORS = {
     409: OpenApiResponse(s.ErrorSerializer, description="Not allowed in the current state"),
     413: OpenApiResponse(s.ErrorSerializer, description="Body larger than 2.5 MB"),
     415: OpenApiResponse(s.ErrorSerializer, description="Not JSON, or an unknown charset"),
+    422: OpenApiResponse(
+        s.ErrorSerializer, description="This Idempotency-Key was used with a different body"
+    ),
     429: OpenApiResponse(s.ErrorSerializer, description="Too many requests; see Retry-After"),
 }
 # 400: also any call the server refuses to read (a disallowed Host header, a bad cursor).
@@ -157,7 +160,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses={
             201: s.RequestSerializer,
             200: s.RequestSerializer,
-            **_errors(400, 401, 403, 413, 415, 429),
+            **_errors(400, 401, 403, 413, 415, 422, 429),
         },
         examples=[
             OpenApiExample(
