@@ -160,6 +160,20 @@ def main() -> None:
     var_dir = Path(os.environ.get("DSR_VAR_DIR") or tempfile.mkdtemp(prefix="dsr-bench-"))
     database = f"dsr_bench_email_{os.getpid()}"
     script = ROOT / ".ci" / "imap-server"
+    try:
+        return _run(args.smoke, count, first_part, imap_dir, var_dir, database, script)
+    finally:
+        # Whatever failed, no Dovecot and no database stay behind.
+        subprocess.run(
+            [str(script), "stop", str(imap_dir)],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        shutil.rmtree(imap_dir, ignore_errors=True)
+
+
+def _run(smoke, count, first_part, imap_dir, var_dir, database, script) -> None:
     with open(imap_dir / "start.log", "wb") as log:
         subprocess.run(
             [str(script), "start", str(imap_dir), str(free_port())],
@@ -227,13 +241,6 @@ def main() -> None:
         failed = first.failed + rest.failed
         connections.close_all()
     finally:
-        subprocess.run(
-            [str(script), "stop", str(imap_dir)],
-            check=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        shutil.rmtree(imap_dir, ignore_errors=True)
         try:
             from django.db import connections as all_connections
 
@@ -247,7 +254,7 @@ def main() -> None:
         json.dumps(
             {
                 "bench": "email_intake",
-                "smoke": args.smoke,
+                "smoke": smoke,
                 "messages": count,
                 "recorded": recorded,
                 "failed": failed,
