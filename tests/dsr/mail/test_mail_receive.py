@@ -300,3 +300,32 @@ def test_the_pipe_refuses_a_message_over_the_limit_and_keeps_its_headers(
     assert {"code": "too_large", "size": len(raw)} in item.problems
     assert item.subject == "Bijlagen bij mijn inzageverzoek"
     assert len(inbound_read(item)) < 10_000
+
+
+def test_the_request_page_shows_the_date_of_receipt_and_its_source(
+    organization, officer, desk_client
+):
+    from django.urls import reverse
+
+    from dsr.inbox.services import inbox_convert
+
+    MailSettings.objects.create(
+        organization=organization, own_server_hostnames="mx.openmotics.example"
+    )
+    real = datetime(2026, 11, 30, 23, 59, tzinfo=UTC)
+    raw = mails.forged_received(own_host="mx.openmotics.example", real_date=real, forged_date=real)
+    item = mail_process(organization, raw).inbound
+    (request,) = inbox_convert(
+        item=item,
+        user=officer,
+        rights=["erasure"],
+        language="nl",
+        subject_name="Jan Peeters",
+        subject_email=mails.SUBJECT_ADDRESS,
+    )
+    assert request.received_at == real
+
+    page = desk_client(officer).get(reverse("desk:request", args=[request.reference]))
+
+    html = page.content.decode()
+    assert "Received header of our mail server: mx.openmotics.example" in html
