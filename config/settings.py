@@ -512,6 +512,15 @@ def _networks(name: str) -> list[str]:
 EGRESS_ALLOW = _networks("DSR_EGRESS_ALLOW")
 # An extra CA bundle (PEM) trusted for outbound TLS, for a controller's internal CA.
 EGRESS_CA_FILE = envstr("DSR_EGRESS_CA_FILE", "")
+# The e-mail channel (docs/EMAIL.md): how often beat reads the organisations' mailboxes,
+# and the largest message read whole (larger ones: headers recorded, message kept in the
+# mailbox's processed folder; the pipe answers EX_DATAERR).
+MAIL_POLL_SECONDS = envint("DSR_MAIL_POLL_SECONDS", 120, minimum=10)
+MAIL_MAX_BYTES = envint("DSR_MAIL_MAX_BYTES", 40 * 1024 * 1024, minimum=1024 * 1024)
+CELERY_BEAT_SCHEDULE["read-mailboxes"] = {
+    "task": "dsr.tasks.mail_poll_all",
+    "schedule": MAIL_POLL_SECONDS,
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "DSR Desk API",
     "DESCRIPTION": "File and follow GDPR data-subject requests from the controller's own "

@@ -11,6 +11,7 @@ admin.site.login = admin_sign_in
 
 # A dropped database connection outside a view's own handling is a 503 "try again", not a 500.
 handler500 = "dsr.views.server_error"
+handler400 = "dsr.views.bad_request"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,7 +1,8 @@
 """The one policy for every connection the product opens to another machine.
 
-http data sources, webhooks, the organisation's time-stamp authority and the hosts of sql
-data sources all go through here (docs/SECURITY.md, "The network"). The rules:
+http data sources, webhooks, the organisation's time-stamp authority, the hosts of sql
+data sources and the IMAP server of an organisation's mailbox all go through here
+(docs/SECURITY.md, "The network"). The rules:
 
 - the host name is resolved once; every address it resolves to must be public (not
   loopback, private, link-local, multicast, reserved, unspecified, shared or
@@ -255,6 +256,31 @@ def _tls_context() -> ssl.SSLContext:
     if extra:
         context.load_verify_locations(cafile=extra)
     return context
+
+
+def tls_context() -> ssl.SSLContext:
+    """The TLS context of every outbound connection: the system's CAs, plus the operator's
+    DSR_EGRESS_CA_FILE; certificates are verified for the host name."""
+    return _tls_context()
+
+
+def connect(host: str, port: int, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> socket.socket:
+    """A TCP connection under the policy (for protocols other than HTTP: IMAP): `host` is
+    resolved once and checked, and the connection goes to a checked address. The caller
+    wraps it in TLS with `tls_context()` and `server_hostname=host`."""
+    failure: OSError | None = None
+    for address in checked_addresses(host, port):
+        try:
+            return socket.create_connection((address, port), timeout)
+        except TimeoutError:
+            raise Unreachable(f"unreachable: no answer within {timeout:g} s") from None
+        except ConnectionRefusedError as error:
+            failure = error
+        except OSError as error:
+            failure = error
+    if isinstance(failure, ConnectionRefusedError):
+        raise Unreachable("unreachable: connection refused")
+    raise Unreachable("unreachable: the connection failed")
 
 
 def request(

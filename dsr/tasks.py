@@ -267,3 +267,40 @@ def register_export_sweep(older_than_seconds: int = 900) -> int:
         broker.enqueue("dsr.tasks.register_export_build", export_id)
         count += 1
     return count
+
+
+# -- the e-mail channel (docs/EMAIL.md)
+
+
+@shared_task
+def mail_poll_all() -> None:
+    """From beat: one `mail_poll` task per enabled mailbox."""
+    from dsr.models import Mailbox
+
+    for mailbox_id in Mailbox.objects.filter(enabled=True).values_list("pk", flat=True):
+        mail_poll.delay(mailbox_id)
+
+
+@shared_task
+def mail_poll(mailbox_id: int) -> None:
+    """Read one mailbox; a failure is recorded on the mailbox and the next beat tries again.
+    A cache lock keeps two polls of one mailbox from running at once (both would be
+    correct, by the database constraints, but the second would only repeat the first)."""
+    from django.core.cache import cache
+
+    from dsr.mail.imap import MailboxError, mailbox_poll
+    from dsr.models import Mailbox
+
+    mailbox = Mailbox.objects.filter(pk=mailbox_id, enabled=True).select_related("organization")
+    mailbox = mailbox.first()
+    if mailbox is None:
+        return
+    lock = f"mail:poll:{mailbox_id}"
+    if not cache.add(lock, "1", timeout=15 * 60):
+        return
+    try:
+        mailbox_poll(mailbox)
+    except MailboxError as error:
+        log.warning("mailbox %s: %s", mailbox_id, error)
+    finally:
+        cache.delete(lock)

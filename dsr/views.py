@@ -73,3 +73,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
             return HttpResponse(body, status=503, content_type="application/json", headers=headers)
         return HttpResponse(render_to_string("503.html"), status=503, headers=headers)
     return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's handler400, for what no view handled (a Host header the site does not serve,
+    another suspicious request): JSON in the API's error shape under /api/, Django's page
+    elsewhere. Nothing of the refused request is echoed."""
+    if request.path.startswith("/api/"):
+        body = json.dumps(error_body("invalid", "The request could not be read."))
+        return HttpResponse(body, status=400, content_type="application/json")
+    return defaults.bad_request(request, exception)

@@ -15,7 +15,8 @@ mode=${1:-runtime}
 system_packages=(gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1
   fonts-dejavu-core)
 if [ "$mode" = dev ]; then
-  system_packages+=(chromium)
+  # Dovecot is the real IMAP server the e-mail channel's tests read (tests/dsr/mail).
+  system_packages+=(chromium dovecot-imapd)
 fi
 
 missing=()

@@ -7,15 +7,20 @@ State builders shared beyond one folder (files as people send them, a verified r
 an identity document, a signed organisation, waiting for a worker) are plain functions in
 tests/builders.py; each folder's `*_helpers.py` imports them rather than copying them.
 
-Service-backed tests carry a marker (`postgres`, `redis`, `s3`). Without the service they
-skip; with DSR_REQUIRE_SERVICES=1 (the PostgreSQL/Redis leg of .ci/run) a missing
+Service-backed tests carry a marker (`postgres`, `redis`, `mariadb`, `s3`, `imap`). Without
+the service they skip; with DSR_REQUIRE_SERVICES=1 (the PostgreSQL/Redis leg of .ci/run) a missing
 service fails the test instead, so that leg can never pass by skipping.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -96,6 +101,77 @@ def s3_bucket_ready() -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class ImapServer:
+    """A real Dovecot IMAPS server (.ci/imap-server) with one test user."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    ca_file: str
+
+
+def _imap_server_env(folder: Path) -> ImapServer | None:
+    env_file = folder / "env"
+    if not env_file.exists():
+        return None
+    values = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+    server = ImapServer(
+        host=values["IMAP_HOST"],
+        port=int(values["IMAP_PORT"]),
+        user=values["IMAP_USER"],
+        password=values["IMAP_PASSWORD"],
+        ca_file=values["IMAP_CA"],
+    )
+    try:
+        socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
+    except OSError:
+        return None
+    return server
+
+
+@pytest.fixture(scope="session")
+def imap_server() -> Iterator[ImapServer]:
+    """The IMAP server of `.ci/run` (DSR_TEST_IMAP_DIR), or one started for this session
+    when Dovecot is installed and we may start it (root); else skip (or fail when
+    DSR_REQUIRE_SERVICES=1)."""
+    given = os.environ.get("DSR_TEST_IMAP_DIR", "")
+    if given:
+        server = _imap_server_env(Path(given))
+        if server is None:
+            _missing_service(f"no IMAP server answers for DSR_TEST_IMAP_DIR={given}")
+        yield server
+        return
+    script = Path(__file__).resolve().parent.parent / ".ci" / "imap-server"
+    if not shutil.which("dovecot") or os.geteuid() != 0:
+        _missing_service("needs Dovecot (apt-get install dovecot-imapd) or DSR_TEST_IMAP_DIR")
+    # Not under pytest's own temporary folder: that is private to root, and Dovecot's
+    # processes (its own users) must read the passwd-file.
+    folder = Path(tempfile.mkdtemp(prefix="dsr-imap-"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Dovecot daemonises with our stdout: never a pipe, or `run` would wait for it forever.
+    with open(folder / "start.log", "wb") as log:
+        subprocess.run(
+            [str(script), "start", str(folder), str(port)], check=True, stdout=log, stderr=log
+        )
+    try:
+        server = _imap_server_env(folder)
+        if server is None:
+            _missing_service("the session's Dovecot did not start")
+        yield server
+    finally:
+        subprocess.run(
+            [str(script), "stop", str(folder)],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
     """The SQLite test database is a file under DSR_VAR_DIR (config/settings.py): make sure
@@ -113,6 +189,8 @@ def _services(request: pytest.FixtureRequest) -> None:
         _missing_service("needs the S3-compatible server (DSR_STORAGE_URL, DSR_S3_ENDPOINT_URL)")
     if request.node.get_closest_marker("mariadb") and not mariadb_reachable():
         _missing_service(f"needs MariaDB at {MARIADB_URL}")
+    if request.node.get_closest_marker("imap"):
+        request.getfixturevalue("imap_server")
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from dsr.api.errors import error_body
+from dsr.api.inbox import InboxViewSet
 from dsr.api.views import RequestViewSet
 
 router = SimpleRouter()
 router.register("requests", RequestViewSet, basename="request")
+router.register("inbox", InboxViewSet, basename="inbox")
 
 
 @csrf_exempt  # a POST to no address is a 404 too, not a CSRF page

@@ -41,9 +41,13 @@ ERRORS = {
     409: OpenApiResponse(s.ErrorSerializer, description="Not allowed in the current state"),
     413: OpenApiResponse(s.ErrorSerializer, description="Body larger than 2.5 MB"),
     415: OpenApiResponse(s.ErrorSerializer, description="Not JSON, or an unknown charset"),
+    422: OpenApiResponse(
+        s.ErrorSerializer, description="This Idempotency-Key was used with a different body"
+    ),
     429: OpenApiResponse(s.ErrorSerializer, description="Too many requests; see Retry-After"),
 }
-READ_ERRORS = {code: ERRORS[code] for code in (401, 404, 429)}
+# 400: also any call the server refuses to read (a disallowed Host header, a bad cursor).
+READ_ERRORS = {code: ERRORS[code] for code in (400, 401, 404, 429)}
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -156,7 +160,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses={
             201: s.RequestSerializer,
             200: s.RequestSerializer,
-            **_errors(400, 401, 403, 413, 415, 429),
+            **_errors(400, 401, 403, 413, 415, 422, 429),
         },
         examples=[
             OpenApiExample(

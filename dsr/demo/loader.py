@@ -176,6 +176,10 @@ def load(*, stdout: Callable[[str], None] = print) -> dict[str, int]:
 
     counts["data_sources"] = systems.load(rebuild=bool(counts["requests"]))
     counts["packages_in_review"] = _package_in_review()
+    # iLumen's privacy mailbox: real messages through the real intake (dsr/demo/mailbox.py).
+    from dsr.demo import mailbox
+
+    counts["mails"] = sum(mailbox.load().values())
     return counts
 
 

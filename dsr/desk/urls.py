@@ -5,7 +5,16 @@ from django.urls import path
 from dsr.desk.actions import ACTIONS
 from dsr.desk.reports import views as reports
 from dsr.desk.reports.tables import TABLES
-from dsr.desk.views import human_control, log_request, queue, request_page, retention, settings
+from dsr.desk.views import (
+    human_control,
+    inbox,
+    log_request,
+    mail_settings,
+    queue,
+    request_page,
+    retention,
+    settings,
+)
 
 app_name = "desk"
 urlpatterns = [
@@ -14,6 +23,13 @@ urlpatterns = [
     path("assign/", queue.queue_assign, name="queue_assign"),
     path("organization/", queue.organization_choose, name="organization_choose"),
     path("log/", log_request.log_request, name="log_request"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:item_id>/", inbox.inbox_item, name="inbox_item"),
+    path("inbox/<int:item_id>/convert/", inbox.inbox_convert, name="inbox_convert"),
+    path("inbox/<int:item_id>/not-request/", inbox.inbox_not_request, name="inbox_not_request"),
+    path("inbox/<int:item_id>/link/", inbox.inbox_link, name="inbox_link"),
+    path("inbox/<int:item_id>/original.eml", inbox.inbox_original, name="inbox_original"),
+    path("inbox/<int:item_id>/files/<int:attachment_id>/", inbox.inbox_file, name="inbox_file"),
     path("requests/<str:reference>/", request_page.request_page, name="request"),
     path("requests/<str:reference>/events.json", reports.request_events, name="request_events"),
     path(
@@ -66,6 +82,8 @@ urlpatterns = [
     path("settings/audit/", reports.audit_status, name="settings_audit"),
     path("settings/retention/", retention.retention_status, name="settings_retention"),
     path("settings/signatory/", settings.signatory, name="settings_signatory"),
+    path("settings/mail/", mail_settings.mail_settings, name="settings_mail"),
+    path("settings/mail/test/", mail_settings.mail_settings_test, name="settings_mail_test"),
     path("settings/signature.png", settings.signature_image, name="settings_signature_image"),
     path("settings/logo.png", settings.logo_image, name="settings_logo_image"),
     path("settings/members/", settings.member_list, name="settings_members"),

@@ -10,6 +10,7 @@
 - `letters.py`       Letter, PrintBatch, RegisterExport
 - `fulfilment.py`    DataSource, Job, JobStep, DataPackage, Art19Notice
 - `approvals.py`     Approval (four eyes)
+- `mail.py`          MailSettings, Mailbox, InboundMail, InboundAttachment (docs/EMAIL.md)
 
 The app label stays `dsr`: table names, model names and migrations are those of the
 single module this package was split from.
@@ -54,6 +55,16 @@ from dsr.models.letters import (
     PrintBatch,
     PrintBatchStatus,
     RegisterExport,
+)
+from dsr.models.mail import (
+    INBOX_STATUSES,
+    InboundAttachment,
+    InboundMail,
+    InboundStatus,
+    Mailbox,
+    MailboxAuth,
+    MailSettings,
+    ReceivedAtSource,
 )
 from dsr.models.notifications import (
     DigestSent,
@@ -105,6 +116,7 @@ __all__ = [
     "EXPORT_RIGHTS",
     "FINAL_STEP_STATUSES",
     "FULFILMENT_RIGHTS",
+    "INBOX_STATUSES",
     "OBJECTION_ONLY_GROUNDS",
     "OPEN_STATUSES",
     "OPEN_STATUS_VALUES",
@@ -129,12 +141,18 @@ __all__ = [
     "EvidenceKind",
     "IdempotencyKey",
     "IdentityStatus",
+    "InboundAttachment",
+    "InboundMail",
+    "InboundStatus",
     "Job",
     "JobStatus",
     "JobStep",
     "Letter",
     "LetterKind",
     "LetterStatus",
+    "MailSettings",
+    "Mailbox",
+    "MailboxAuth",
     "Message",
     "OutboundEmail",
     "Outcome",
@@ -142,6 +160,7 @@ __all__ = [
     "PrintBatch",
     "PrintBatchStatus",
     "ProcessingActivity",
+    "ReceivedAtSource",
     "Recipient",
     "ReferenceCounter",
     "RefusalGround",

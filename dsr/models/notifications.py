@@ -41,12 +41,25 @@ class OutboundEmail(models.Model):
     # The task could not be handed to the broker at this moment (dsr/broker.py): the sweep
     # enqueues it again, and its next run clears this.
     enqueue_failed_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail channel (docs/EMAIL.md): the From the mail carries (the organisation's
+    # sender settings, else the platform's), and the Message-ID the desk gave it, which a
+    # reply's In-Reply-To/References and a bounce's report refer to (Message-ID -> request).
+    from_email = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    # A bounce (delivery status notification) came back for this mail.
+    undeliverable_at = models.DateTimeField(null=True, blank=True)
+    undeliverable_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         indexes = [
             # The recovery sweep: mails not sent yet, oldest first.
             models.Index(
                 fields=["created_at"], name="email_unsent", condition=Q(sent_at__isnull=True)
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"], name="outbound_message_id", condition=~Q(message_id="")
             ),
         ]
 

@@ -264,6 +264,12 @@ class Request(models.Model):
 
         return deadlines.days_left(self.effective_due_date, today=today)
 
+    def mail_of_receipt(self):
+        """The received e-mail this request was made from (the inbox's "turn into
+        requests"), whose date of receipt and its source the request page shows; None for
+        a request that did not come by e-mail through the inbox."""
+        return self.inbound_mails.filter(status="converted").order_by("pk").first()
+
     def status_url(self) -> str:
         """The subject's status page, absolute (e-mails, letters, the API). Its address is
         the subject's key: give it only to the subject and to those who may act."""
@@ -274,6 +280,9 @@ class AttachmentKind(models.TextChoices):
     IDENTITY_PROOF = "identity_proof", _("Identity proof")
     CORRESPONDENCE = "correspondence", _("Correspondence")
     EVIDENCE = "evidence", _("Evidence")
+    # The received e-mail itself (message/rfc822), encrypted: the evidence of an e-mailed
+    # request or reply (docs/EMAIL.md). Never checked as an upload; offered as a download.
+    ORIGINAL_EMAIL = "original_email", _("Original e-mail")
 
 
 class Attachment(models.Model):

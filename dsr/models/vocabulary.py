@@ -191,3 +191,11 @@ class EventKind(models.TextChoices):
     APPROVAL_GIVEN = "approval.given", _("Approved by a second pair of eyes")
     # Identity matched against the organisation's data sources (read-only, counts and hashes).
     IDENTITY_MATCHED = "identity.matched", _("Identity matched against the data sources")
+    # The e-mail channel (docs/EMAIL.md)
+    MAIL_SETTINGS_SAVED = "organization.mail_settings", _("Mailbox or sender settings saved")
+    MAIL_RECEIVED = "mail.received", _("E-mail received in the inbox")
+    MAIL_REPLY_RECEIVED = "mail.reply_received", _("E-mail received from the subject")
+    MAIL_BOUNCED = "mail.bounced", _("E-mail to the subject could not be delivered")
+    INBOX_CONVERTED = "inbox.converted", _("E-mail turned into requests")
+    INBOX_NOT_REQUEST = "inbox.not_request", _("E-mail marked as not a request")
+    INBOX_LINKED = "inbox.linked", _("E-mail linked to a request")

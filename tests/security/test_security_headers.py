@@ -231,7 +231,9 @@ def test_every_settings_admin_and_api_page_in_the_browser_carries_a_strict_polic
 def test_every_route_of_the_browsable_api_carries_a_strict_policy(manager_client, open_request):
     """Each route in the browser, POST-only ones too (DRF shows their form on GET's 405)."""
     from dsr.api.urls import router
+    from tests.dsr.inbox.inbox_helpers import inbound_item
 
+    inbox_item = inbound_item(open_request.organization)
     problems = []
     for route in router.urls:
         pattern = str(route.pattern).strip("^$")
@@ -239,6 +241,7 @@ def test_every_route_of_the_browsable_api_carries_a_strict_policy(manager_client
             continue  # a PDF, not a page
         url = "/api/v1/" + re.sub(r"\(\?P<reference>[^)]*\)", open_request.reference, pattern)
         url = re.sub(r"\(\?P<approval_id>[^)]*\)", "1", url)  # four eyes (issue 18)
+        url = re.sub(r"\(\?P<pk>[^)]*\)", str(inbox_item.pk), url)  # /api/v1/inbox/<id>/
         response = manager_client.get(url, HTTP_ACCEPT="text/html")
         assert response.status_code in (200, 405), f"{url}: {response.status_code}"
         assert response["Content-Type"].startswith("text/html"), url

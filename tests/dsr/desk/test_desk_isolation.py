@@ -25,6 +25,7 @@ from dsr.models import (
     Attachment,
     AttachmentKind,
     Event,
+    InboundMail,
     Message,
     OutboundEmail,
     ProcessingActivity,
@@ -37,6 +38,7 @@ from dsr.models import (
 )
 from tests.builders import png
 from tests.conftest import make_user
+from tests.dsr.inbox.inbox_helpers import inbound_item
 
 SCRIPT = '<script>alert("owned")</script>'
 
@@ -104,6 +106,10 @@ def theirs(organization, other_organization, manager, officer):
             actor=actor,
             parameters={"ground": "other", "explanation": "e"},
         ),
+        # The desk's inbox (dsr/desk/views/inbox.py): an e-mail waiting for a decision.
+        "inbox_item": inbound_item(
+            organization, sender="hidden@example.com", sender_name="Hidden Subject"
+        ),
     }
 
 
@@ -122,6 +128,8 @@ def route_values(kwargs: list[str], defaults: dict, objects: dict) -> dict:
             values[name] = objects["approval"].pk
         elif name == "pk":
             values[name] = objects[defaults["kind"]].pk
+        elif name == "item_id":
+            values[name] = objects["inbox_item"].pk
         else:
             pytest.fail(f"a desk URL takes {name!r}: teach this test which object to name")
     return values
@@ -168,6 +176,7 @@ def snapshot(organization: Organization) -> tuple:
         list(ProcessingActivity.objects.filter(organization=organization).values()),
         list(ReplyTemplate.objects.filter(organization=organization).values()),
         list(Approval.objects.filter(request__organization=organization).values()),
+        list(InboundMail.objects.filter(organization=organization).values()),
     )
 
 
