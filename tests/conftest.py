@@ -101,6 +101,24 @@ def s3_bucket_ready() -> bool:
     return True
 
 
+def _free_port_pair() -> int:
+    """A free port whose next port is free too: Dovecot listens on the first, and the
+    XOAUTH2 test answers Dovecot's token checks on the second (.ci/imap-server)."""
+    for _ in range(100):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            if port >= 65535:
+                continue
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+        return port
+    raise RuntimeError("no two free ports in a row on 127.0.0.1")
+
+
 @dataclass(frozen=True)
 class ImapServer:
     """A real Dovecot IMAPS server (.ci/imap-server) with one test user."""
@@ -149,9 +167,7 @@ def imap_server() -> Iterator[ImapServer]:
     # Not under pytest's own temporary folder: that is private to root, and Dovecot's
     # processes (its own users) must read the passwd-file.
     folder = Path(tempfile.mkdtemp(prefix="dsr-imap-"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port_pair()
     # Dovecot daemonises with our stdout: never a pipe, or `run` would wait for it forever.
     with open(folder / "start.log", "wb") as log:
         subprocess.run(

@@ -35,7 +35,7 @@ def test_docs_page_loads_its_assets_from_the_app(client):
 # a fixed number of examples per operation and mode, no shrinking. Raise EXAMPLES locally to
 # search further. Together the two tests take about a minute on one core.
 EXAMPLES = 15
-STATEFUL_SCENARIOS = 15
+STATEFUL_SCENARIOS = 40
 STATEFUL_STEPS = 8
 
 

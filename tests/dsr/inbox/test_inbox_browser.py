@@ -114,7 +114,7 @@ def test_an_officer_turns_a_dutch_mail_into_two_requests(page, desk_login, offic
         page.goto(f"/desk/requests/{request_obj.reference}/")
         dates = page.locator("section[aria-labelledby=dates-title]").inner_text()
         assert timezone.localtime(item.received_at).strftime("%-d %B %Y, %H:%M") in dates
-        assert "(E-mail)" in dates
+        assert "(E-mail" in dates  # the channel, then where the date came from
         original = request_obj.attachments.get(kind=AttachmentKind.ORIGINAL_EMAIL)
         files = page.locator("section[aria-labelledby=files-title]").inner_text()
         assert original.original_name in files and "Original e-mail" in files
