@@ -358,6 +358,26 @@ def test_one_request_through_two_webs_two_workers_and_a_bucket(
     platform_build(sqlite_url(platform))
     sql_source(organization, sqlite_url(platform))
     started(request, audit.Actor.for_user(officer))
+    # The export waits in review (issue 18); the officer releases it on web A.
+    from dsr.models import PackageReview, ReviewStatus
+
+    review = wait(
+        lambda: PackageReview.objects.filter(
+            job__request=request, status=ReviewStatus.REVIEW
+        ).first(),
+        "the export waiting in review",
+        timeout=90,
+    )
+    review_url = f"{a}/desk/fulfilment/requests/{request.pk}/review/"
+    released = officer_a.post(
+        f"{review_url}release/",
+        data={"csrfmiddlewaretoken": csrf(officer_a, review_url)},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert released.status_code == 302, released.text[:500]
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.RELEASED
     package = wait(
         lambda: DataPackage.objects.filter(request=request, deleted_at__isnull=True).first(),
         "the data package built",
@@ -384,7 +404,11 @@ def test_one_request_through_two_webs_two_workers_and_a_bucket(
     assert default_storage.exists(batch.file.name)
 
     # Beat ran (once, in one process) and sent its sweeps to the shared broker.
-    assert "Sending due task" in cluster["processes"]["beat"].text()
+    wait(
+        lambda: "Sending due task" in cluster["processes"]["beat"].text(),
+        "beat sending its first sweep",
+        timeout=30,
+    )
     # The export step and the package are built by the workers (the package by the task
     # the last step hands it to, or by that step's own task).
     packagers = sorted(
