@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Language
+from dsr.api.fields import RFC3339, RFC3339_PATTERN
 from dsr.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -18,6 +22,38 @@ from dsr.models import (
     Right,
     Status,
 )
+
+RFC3339_MESSAGE = (
+    "Must be an RFC 3339 timestamp with an offset, "
+    "e.g. 2026-11-18T10:00:00+01:00 or 2026-11-18T09:00:00Z."
+)
+
+
+class Rfc3339FormField(forms.Field):
+    """A query's time as the API's bodies take it (dsr/api/fields.py): RFC 3339 with an
+    explicit offset, ASCII digits only; nothing lenient (`2026-11-18`, a naive time)."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        match = RFC3339.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            raise forms.ValidationError(RFC3339_MESSAGE, code="invalid")
+        offset = match["offset"].upper().replace("Z", "+00:00")
+        fraction = f".{match['fraction'][:6]:0<6}" if match["fraction"] else ""
+        try:
+            return datetime.fromisoformat(f"{match['date']}T{match['time']}{fraction}{offset}")
+        except (ValueError, OverflowError):
+            raise forms.ValidationError(RFC3339_MESSAGE, code="invalid") from None
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": RFC3339_PATTERN})
+class Rfc3339Filter(django_filters.Filter):
+    field_class = Rfc3339FormField
+
+
+# Given but empty (`?received_after=`) is a mistake, not "no filter": said, never ignored.
+STRICT_WHEN_GIVEN = ("received_after", "received_before")
 
 
 class RequestFilter(django_filters.FilterSet):
@@ -47,8 +83,8 @@ class RequestFilter(django_filters.FilterSet):
     paused = django_filters.BooleanFilter(
         method="filter_paused", help_text="Waiting for the subject (clock paused)."
     )
-    received_after = django_filters.IsoDateTimeFilter(method="filter_received_after")
-    received_before = django_filters.IsoDateTimeFilter(method="filter_received_before")
+    received_after = Rfc3339Filter(method="filter_received_after")
+    received_before = Rfc3339Filter(method="filter_received_before")
     q = django_filters.CharFilter(
         method="filter_search", max_length=200, help_text="Reference, subject name or e-mail."
     )
@@ -56,6 +92,14 @@ class RequestFilter(django_filters.FilterSet):
     class Meta:
         model = Request
         fields = ["status", "right", "channel", "language"]
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in STRICT_WHEN_GIVEN:
+            if name in self.data and not str(self.data.get(name) or "").strip():
+                self.form.add_error(name, RFC3339_MESSAGE)
+                valid = False
+        return valid
 
     def filter_status(self, queryset: QuerySet[Request], name: str, values: list[str]):
         statuses: set[str] = set()

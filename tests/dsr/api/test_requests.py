@@ -207,6 +207,14 @@ def test_filters(api, make_request, officer, officer_actor):
         old.reference
     }
     assert api.get(f"{URL}?due_within=-3").status_code == 400
+    # Times in a query are read as strictly as in a body: given but empty, a date without a
+    # time, a naive time or other digits are a 400 that says what is expected.
+    wide_digits = "\uff12\uff10\uff12\uff16-01-01T00:00:00Z"
+    for lenient in ("", "2026-01-01", "2026-01-01T00:00:00", wide_digits):
+        refused = api.get(URL, {"received_after": lenient})
+        assert refused.status_code == 400, lenient
+        assert "RFC 3339" in str(refused.json())
+    assert api.get(URL, {"received_before": ""}).status_code == 400
 
 
 def test_cursor_pagination_walks_every_request_once(api, make_request):

@@ -35,7 +35,7 @@ def test_docs_page_loads_its_assets_from_the_app(client):
 # a fixed number of examples per operation and mode, no shrinking. Raise EXAMPLES locally to
 # search further. Together the two tests take about a minute on one core.
 EXAMPLES = 15
-STATEFUL_SCENARIOS = 40
+STATEFUL_SCENARIOS = 20
 STATEFUL_STEPS = 8
 
 
@@ -108,7 +108,10 @@ def test_schemathesis_stateful_scenarios_find_no_server_error(write_token, make_
     from hypothesis import HealthCheck, Phase, settings
 
     schema, headers, _ = _schema_and_headers(write_token, make_request)
-    machine = schema.as_state_machine()
+    # The chains this test is about: a request created, then acted on. Other operations (the
+    # inbox, approvals) are each explored by the tests above; left in the machine they make the
+    # chains rarely reach a create at all.
+    machine = schema.include(path_regex=r"^/api/v1/requests/").as_state_machine()
     assert machine.bundles, "no links between operations: the stateful phase would test nothing"
 
     calls: list[tuple[str, str, int]] = []
