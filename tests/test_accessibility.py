@@ -181,15 +181,18 @@ def test_the_public_pages_have_no_accessibility_violation(browser_context, live_
         browser_context.add_cookies(
             [{"name": "django_language", "value": language, "url": live_server.url}]
         )
+        # The subject's pages take their language from `?lang=` (then the organisation's).
         for path in ("/", f"/{organization.slug}/request/", f"/r/{request_obj.public_token}/"):
-            response = page.goto(path)
+            response = page.goto(f"{path}?lang={language}")
             assert response is not None and response.status == 200, path
+            if path != "/":
+                assert page.locator("html").get_attribute("lang") == language, path
             problems += _problems(f"{language} {path}", _audit(page))
             _shot(page, f"public-{language}-{path}")
         # The form with errors: the error summary is itself without violation.
         # Sent empty past the browser's own checks (as a browser without them would), and
         # audited once the answer has loaded, never during the navigation.
-        page.goto(f"/{organization.slug}/request/")
+        page.goto(f"/{organization.slug}/request/?lang={language}")
         with page.expect_navigation():
             page.evaluate(
                 "() => HTMLFormElement.prototype.submit.call("
