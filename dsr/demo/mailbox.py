@@ -2,7 +2,7 @@
 
 The messages are RFC 822 files under dsr/demo/mailbox/ (Dutch and English: requests for
 access, erasure, rectification, restriction, portability, objection and opt-out, a question
-and an invoice query that are not requests, an HTML-only mail with a tracking pixel, a reply
+and an invoice query that are not requests, an HTML-only mail with an inline image, a reply
 to the desk about an existing request, an out-of-office reply). At demo load each is handed
 to `dsr.mail.receive.mail_process`, the function the MTA pipe and the IMAP poll call, so the
 desk shows what the product itself makes of them; no mail server is needed.
