@@ -31,7 +31,7 @@ from dsr.api.auth import may_write, organizations_of, scope_queryset, token_of
 from dsr.api.errors import Gone, error_body
 from dsr.api.filters import RequestFilter
 from dsr.attachments import MAX_SIZE, AttachmentRejected, attachment_store
-from dsr.models import IdempotencyKey, Request
+from dsr.models import IdempotencyKey, PackageReview, Request, ReviewStatus
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Invalid input"),
@@ -48,6 +48,19 @@ ERRORS = {
 }
 # 400: also any call the server refuses to read (a disallowed Host header, a bad cursor).
 READ_ERRORS = {code: ERRORS[code] for code in (400, 401, 404, 429)}
+
+
+def _review_waiting(request_obj: Request) -> PackageReview | None:
+    """The request's data package waiting in review (issue 18), if there is one."""
+    waiting = PackageReview.objects.filter(job__request=request_obj, status=ReviewStatus.REVIEW)
+    return waiting.first()
+
+
+def _no_review_waiting() -> Response:
+    return Response(
+        error_body("no_package_in_review", "No data package is waiting for review."),
+        status=status.HTTP_409_CONFLICT,
+    )
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -366,17 +379,11 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         from dsr import four_eyes
         from dsr.fulfilment import release_gate
         from dsr.fulfilment import review as package_review
-        from dsr.models import PackageReview, ReviewStatus
 
         request_obj = self._writable()
-        waiting = PackageReview.objects.filter(
-            job__request=request_obj, status=ReviewStatus.REVIEW
-        ).first()
+        waiting = _review_waiting(request_obj)
         if waiting is None:
-            return Response(
-                error_body("no_package_in_review", "No data package is waiting for review."),
-                status=status.HTTP_409_CONFLICT,
-            )
+            return _no_review_waiting()
         try:
             # Four eyes on releases, where the organisation asks for it (issue 18).
             release_gate.package_release_checked(review=waiting, by=actor_of(self.request))
@@ -555,17 +562,12 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def ask_release_approval(self, request: ApiRequest, reference: str) -> Response:
         from dsr import four_eyes
         from dsr.fulfilment import release_gate
-        from dsr.models import ApprovalKind, PackageReview, ReviewStatus
+        from dsr.models import ApprovalKind
 
         request_obj = self._writable()
-        waiting = PackageReview.objects.filter(
-            job__request=request_obj, status=ReviewStatus.REVIEW
-        ).first()
+        waiting = _review_waiting(request_obj)
         if waiting is None:
-            return Response(
-                error_body("no_package_in_review", "No data package is waiting for review."),
-                status=status.HTTP_409_CONFLICT,
-            )
+            return _no_review_waiting()
         if not four_eyes.required(request_obj.organization, ApprovalKind.RELEASE):
             return Response(
                 error_body(
