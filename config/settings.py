@@ -150,6 +150,10 @@ TEMPLATES = [
 
 # Database: SQLite under var/ unless DATABASE_URL says otherwise (PostgreSQL in production).
 DATABASE_URL = envstr("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+if not envstr("DATABASE_URL"):
+    # The embedded default keeps its database in var/, which a fresh clone does not have yet
+    # (SQLite creates the file, not its folder).
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 try:
     _database = dj_database_url.parse(
         DATABASE_URL,
